@@ -1,0 +1,3 @@
+"""Static multilingual product catalogue generator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,125 @@
+"""Command line: build, check, serve ... Exit 0 on success, 1 for content problems, 2 for usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from catalogue import __version__
+from catalogue.pipeline import build, load_site
+from catalogue.problems import Problems
+
+COMMANDS = ("build", "check", "serve")
+
+
+def _now(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or date-time: {value!r} "
+                                         "(e.g. 2026-11-29 or 2026-11-29T08:00:00+07:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="catalogue", description="Static multilingual product catalogue.")
+    parser.add_argument("--version", action="version", version=f"catalogue {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def site_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", type=Path, default=Path("."), help="the site's folder (default: here)")
+        p.add_argument("--now", type=_now, default=None,
+                       help="build date for upcoming/past events and expiry (default: SOURCE_DATE_EPOCH "
+                            "or the clock)")
+
+    p_build = sub.add_parser("build", help="build the site into public/")
+    site_arg(p_build)
+    p_build.add_argument("--out", type=Path, default=None, help="output folder (default: SITE/public)")
+    p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+
+    p_check = sub.add_parser("check", help="validate only; list every problem")
+    site_arg(p_check)
+
+    p_serve = sub.add_parser("serve", help="preview on 127.0.0.1 with live reload")
+    site_arg(p_serve)
+    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--out", type=Path, default=None, help="preview folder (default: a temporary one)")
+
+    p_i18n = sub.add_parser("i18n", help="UI translation workflow and coverage")
+    p_i18n.add_argument("action", choices=("extract", "update", "compile"))
+    site_arg(p_i18n)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version"):
+        args_list.insert(0, "build")
+    parser = make_parser()
+    args = parser.parse_args(args_list)
+    if args.command == "check":
+        return run_check(args.site, args.now, sys.stdout)
+    if args.command == "i18n":
+        return run_i18n(args.action, args.site)
+    if args.command == "serve":
+        from catalogue.serve import serve
+        return serve(args.site, args.port, args.out, args.now)
+    return run_build(args.site, args.out or args.site / "public", args.now, args.quiet)
+
+
+def print_problems(problems: Problems, stream: TextIO) -> None:
+    for problem in problems.sorted():
+        print(problem.format(), file=stream)
+
+
+def run_check(site: Path, now: datetime | None, stream: TextIO) -> int:
+    problems = Problems()
+    load_site(site, problems, now)
+    print_problems(problems, stream)
+    errors, warnings = len(problems.errors), len(problems.warnings)
+    if errors:
+        print(f"check: {errors} error(s), {warnings} warning(s)", file=stream)
+        return 1
+    print(f"check: OK, {warnings} warning(s)", file=stream)
+    return 0
+
+
+def run_build(site: Path, out: Path, now: datetime | None, quiet: bool) -> int:
+    result = build(site, out, now)
+    print_problems(result.problems, sys.stderr)
+    if not result.ok:
+        print(f"build failed: {len(result.problems.errors)} error(s); {out} was left unchanged",
+              file=sys.stderr)
+        return 1
+    if not quiet:
+        print(f"built {result.pages} pages in {result.languages} languages, {result.images} images, "
+              f"{len(result.problems.warnings)} warning(s), {result.seconds:.1f} s -> {out}")
+    return 0
+
+
+def run_i18n(action: str, site: Path) -> int:
+    from catalogue import i18n
+    from catalogue.config import load_config
+    from catalogue.themes import resolve_theme
+
+    problems = Problems()
+    config = load_config(site, problems)
+    theme = resolve_theme(config, problems) if config else None
+    if config is None or theme is None:
+        print_problems(problems, sys.stderr)
+        return 1
+    languages = list(config.languages)
+    if action in ("extract", "update"):
+        template = i18n.extract(config, theme)
+        print(f"extracted {len(template)} messages -> {i18n.write_pot(config, template)}")
+        if action == "update":
+            for path in i18n.update(config, template, languages):
+                print(f"updated {path}")
+    else:
+        for path in i18n.compile_all(config, languages, problems):
+            print(f"compiled {path}")
+    print_problems(problems, sys.stderr)
+    return 1 if problems.has_errors() else 0

@@ -1,0 +1,186 @@
+"""site.yaml -> SiteConfig, with every problem located in site.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from babel import Locale, UnknownLocaleError
+
+from catalogue.codes import Codes, merge_codes
+from catalogue.problems import Problems
+from catalogue.schema import INVALID, SLUG_RE, Ctx, FieldSpec, RecordSpec, email, text, url
+from catalogue.yamlio import YamlDoc, parse_yaml, read_text
+
+SITE_FILE = "site.yaml"
+LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class SiteContact:
+    email: str | None = None
+    phone: str | None = None
+    address: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    root: Path
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    base_url: str  # absolute, ends with "/"
+    languages: tuple[str, ...]
+    theme: str
+    contact: SiteContact
+    codes: Codes
+
+    @property
+    def source_lang(self) -> str:
+        return self.languages[0]
+
+    def localized(self, values: Mapping[str, str], lang: str) -> str:
+        return values.get(lang) or values.get(self.source_lang) or next(iter(values.values()), "")
+
+
+def _localized_text(value: Any, path: str, ctx: Ctx) -> Any:
+    """Either one text for all languages, or a mapping language -> text."""
+    if isinstance(value, dict):
+        result = {}
+        for lang, item in value.items():
+            checked = text(item, f"{path}.{lang}", ctx)
+            if checked is not INVALID:
+                result[str(lang)] = checked
+        return result if result else INVALID
+    checked = text(value, path, ctx)
+    return checked if checked is INVALID else {"*": checked}
+
+
+def _languages(value: Any, path: str, ctx: Ctx) -> Any:
+    if not isinstance(value, list) or not value:
+        return ctx.error(path, "must be a list of language codes, the source language first: [vi, en]")
+    result: list[str] = []
+    for index, item in enumerate(value):
+        child = f"{path}[{index}]"
+        if not isinstance(item, str) or not LANG_RE.match(item):
+            ctx.error(child, f"{item!r} is not a language code such as vi, en, ar, ja, zh-Hant")
+            continue
+        try:
+            Locale.parse(item, sep="-")
+        except (UnknownLocaleError, ValueError):
+            ctx.error(child, f"unknown language {item!r} (no CLDR locale data for it)")
+            continue
+        if item in result:
+            ctx.error(child, f"{item!r} is listed twice")
+            continue
+        result.append(item)
+    return tuple(result) if len(result) == len(value) else INVALID
+
+
+def _codes(value: Any, path: str, ctx: Ctx) -> Any:
+    if not isinstance(value, dict):
+        return ctx.error(path, "must map a list name (districts, certifications, ...) to its codes")
+    result: dict[str, dict[str, dict[str, str]]] = {}
+    for list_name, entries in value.items():
+        list_path = f"{path}.{list_name}"
+        if not isinstance(entries, dict):
+            ctx.error(list_path, "must map each code to its labels, e.g. sin-ho: {vi: Sìn Hồ, en: Sin Ho}")
+            continue
+        for code_, labels in entries.items():
+            code_path = f"{list_path}.{code_}"
+            if not SLUG_RE.match(code_):
+                ctx.error(code_path, f"code {code_!r} must be lowercase letters, digits and single hyphens")
+                continue
+            if not isinstance(labels, dict):
+                ctx.error(code_path, "must give a label per language, e.g. {vi: ..., en: ...}")
+                continue
+            row = {}
+            for lang, label in labels.items():
+                checked = text(label, f"{code_path}.{lang}", ctx)
+                if checked is not INVALID:
+                    row[str(lang)] = checked
+            result.setdefault(list_name, {})[code_] = row
+    return result
+
+
+def _site_contact(value: Any, path: str, ctx: Ctx) -> Any:
+    return RecordSpec({
+        "email": FieldSpec(email),
+        "phone": FieldSpec(text),
+        "address": FieldSpec(_localized_text),
+    }, allow_custom=False)(value, path, ctx)
+
+
+SITE = RecordSpec({
+    "title": FieldSpec(_localized_text, True, "the site's name, e.g. {vi: ..., en: ...}"),
+    "description": FieldSpec(_localized_text, False, "one sentence per language"),
+    "base_url": FieldSpec(url, True, "the published address, e.g. https://ocop.example.org/"),
+    "languages": FieldSpec(_languages, True, "list of language codes, source language first"),
+    "theme": FieldSpec(text, False, "theme folder name; default"),
+    "contact": FieldSpec(_site_contact, False, "{email, phone, address}"),
+    "codes": FieldSpec(_codes, False, "site codes: districts and additions"),
+})
+
+
+def _spread(values: Mapping[str, str] | None, languages: tuple[str, ...]) -> Mapping[str, str]:
+    if not values:
+        return {}
+    if "*" in values:
+        return {lang: values["*"] for lang in languages}
+    return dict(values)
+
+
+def load_config(root: Path, problems: Problems) -> SiteConfig | None:
+    site_file = root / SITE_FILE
+    if not site_file.is_file():
+        problems.error(SITE_FILE, None, None, f"no {SITE_FILE} in {root}: is --site the site's folder?")
+        return None
+    source = read_text(site_file, SITE_FILE, problems)
+    if source is None:
+        return None
+    doc = parse_yaml(source, SITE_FILE, problems)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.error(SITE_FILE, 1, None, "must hold fields such as title:, base_url:, languages:")
+        return None
+    ctx = Ctx(SITE_FILE, doc, merge_codes({}), "en", problems)
+    values = SITE(doc.data, "", ctx)
+    if values is INVALID:
+        return None
+    languages: tuple[str, ...] = values["languages"]
+    _check_language_keys(doc, values, languages, problems)
+    base_url = values["base_url"]
+    contact = values.get("contact", {})
+    return SiteConfig(
+        root=root,
+        title=_spread(values["title"], languages),
+        description=_spread(values.get("description"), languages),
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        languages=languages,
+        theme=values.get("theme", "default"),
+        contact=SiteContact(contact.get("email"), contact.get("phone"),
+                            _spread(contact.get("address"), languages) or None),
+        codes=merge_codes(values.get("codes", {})),
+    )
+
+
+def _check_language_keys(doc: YamlDoc, values: Mapping[str, Any], languages: tuple[str, ...],
+                         problems: Problems) -> None:
+    """A label for a language the site does not list is almost always a typo."""
+    def check(mapping: Mapping[str, Any] | None, path: str) -> None:
+        for lang in mapping or {}:
+            if lang != "*" and lang not in languages:
+                problems.error(SITE_FILE, doc.line(f"{path}.{lang}"), f"{path}.{lang}",
+                               f"language {lang!r} is not in languages: {list(languages)}")
+    check(values.get("title"), "title")
+    check(values.get("description"), "description")
+    check(values.get("contact", {}).get("address"), "contact.address")
+    for list_name, entries in values.get("codes", {}).items():
+        for code_, labels in entries.items():
+            for lang in labels:
+                if lang not in languages and lang != "cldr":
+                    problems.warning(SITE_FILE, doc.line(f"codes.{list_name}.{code_}.{lang}"),
+                                     f"codes.{list_name}.{code_}.{lang}",
+                                     f"label for language {lang!r}, which the site does not list")

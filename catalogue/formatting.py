@@ -1,0 +1,71 @@
+"""Locale-aware formatting through Babel (CLDR), bound to one language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_timezone_gmt
+from babel.numbers import format_currency, format_decimal
+from babel.units import format_unit
+
+from catalogue.codes import Codes
+from catalogue.model import EventTime, Money, Quantity
+
+
+@dataclass(frozen=True)
+class EventMoment:
+    """An event time as a reader sees it: local date, local time and the UTC offset."""
+
+    iso: str  # machine-readable, for <time datetime>
+    date: str
+    time: str | None  # None for all-day events
+    offset: str | None  # "GMT+07:00", localised
+
+
+@dataclass(frozen=True)
+class Formatter:
+    locale: Locale
+    lang: str
+    source_lang: str
+    codes: Codes
+
+    def money(self, money: Money) -> str:
+        return format_currency(money.amount, money.currency, locale=self.locale)
+
+    def number(self, value: int | Decimal) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def integer(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale, group_separator=False)
+
+    def date(self, value: date, style: str = "long") -> str:
+        return format_date(value, style, locale=self.locale)
+
+    def days(self, value: int) -> str:
+        return format_unit(value, "duration-day", length="long", locale=self.locale)
+
+    def quantity(self, quantity: Quantity) -> str:
+        units = self.codes.get("units")
+        cldr_unit = units.cldr_units.get(quantity.unit)
+        if cldr_unit:
+            return format_unit(quantity.quantity, cldr_unit, length="short", locale=self.locale)
+        label = units.label(quantity.unit, self.lang, self.source_lang)
+        return f"{self.number(quantity.quantity)} {label}"
+
+    def label(self, list_name: str, code: str) -> str:
+        return self.codes.label(list_name, code, self.lang, self.source_lang)
+
+    def moment(self, when: EventTime) -> EventMoment:
+        value = when.value
+        if isinstance(value, datetime):
+            return EventMoment(
+                iso=value.isoformat(),
+                date=format_date(value.date(), "full", locale=self.locale),
+                time=format_time(value.time(), "short", locale=self.locale),
+                offset=get_timezone_gmt(value, locale=self.locale),
+            )
+        return EventMoment(iso=value.isoformat(), date=format_date(value, "full", locale=self.locale),
+                           time=None, offset=None)

@@ -1,0 +1,57 @@
+"""Cross-record rules and back-references: loaded records -> a linked Site."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from catalogue.load import LoadedContent
+from catalogue.model import Entry, Site
+from catalogue.problems import Problems
+
+
+def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
+    products_by_producer: dict[str, list[str]] = defaultdict(list)
+    events_by_product: dict[str, list[str]] = defaultdict(list)
+    events_by_producer: dict[str, list[str]] = defaultdict(list)
+
+    for product in content.products.values():
+        if product.producer not in content.producers:
+            _dangling(problems, product, "producer", product.producer, "content/producers",
+                      sorted(content.producers))
+        else:
+            products_by_producer[product.producer].append(product.slug)
+        valid_until = product.ocop.valid_until
+        if valid_until is not None and valid_until < today:
+            problems.warning(product.data_file(), product.field_lines.get("ocop.valid_until"),
+                             "ocop.valid_until",
+                             f"the OCOP rating expired on {valid_until.isoformat()}; renew it or "
+                             "update the record")
+
+    for event in content.events.values():
+        for index, slug in enumerate(event.products):
+            if slug not in content.products:
+                _dangling(problems, event, f"products[{index}]", slug, "content/products",
+                          sorted(content.products))
+            else:
+                events_by_product[slug].append(event.slug)
+        if event.organizer in content.producers:
+            events_by_producer[event.organizer].append(event.slug)
+
+    return Site(
+        products=dict(sorted(content.products.items())),
+        producers=dict(sorted(content.producers.items())),
+        events=dict(sorted(content.events.items())),
+        products_by_producer={k: tuple(sorted(v)) for k, v in products_by_producer.items()},
+        events_by_product={k: tuple(sorted(v)) for k, v in events_by_product.items()},
+        events_by_producer={k: tuple(sorted(v)) for k, v in events_by_producer.items()},
+    )
+
+
+def _dangling(problems: Problems, entry: Entry, field: str, slug: str, folder: str,
+              known: list[str]) -> None:
+    import difflib
+    close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    problems.error(entry.data_file(), entry.field_lines.get(field), field,
+                   f"no folder {folder}/{slug}{hint}")

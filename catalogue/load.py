@@ -1,0 +1,225 @@
+"""Content folders -> typed records. Every problem found is collected; nothing raises."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from catalogue.config import SiteConfig
+from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, Location, Money,
+                             OcopRating, PackageVariant, Producer, Product, Quantity, Text,
+                             WebLink)
+from catalogue.problems import Problems
+from catalogue.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
+from catalogue.yamlio import parse_yaml, read_text, split_front_matter
+
+KIND_FOLDERS: Mapping[EntryKind, str] = {"product": "products", "producer": "producers", "event": "events"}
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+@dataclass(frozen=True)
+class LoadedContent:
+    products: Mapping[str, Product]
+    producers: Mapping[str, Producer]
+    events: Mapping[str, Event]
+
+
+def load_content(config: SiteConfig, problems: Problems) -> LoadedContent:
+    loaded: dict[EntryKind, dict[str, Any]] = {"product": {}, "producer": {}, "event": {}}
+    for kind, folder in KIND_FOLDERS.items():
+        for entry_dir in _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems):
+            entry = load_entry(config, kind, entry_dir, problems)
+            if entry is not None:
+                loaded[kind][entry.slug] = entry
+    return LoadedContent(loaded["product"], loaded["producer"], loaded["event"])
+
+
+def _entry_dirs(folder: Path, rel_folder: str, problems: Problems) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    result = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        rel = f"{rel_folder}/{child.name}"
+        if not child.is_dir():
+            problems.warning(rel, None, None, "ignored: only folders (one per entry) belong here")
+            continue
+        if not SLUG_RE.match(child.name):
+            problems.error(rel, None, None,
+                           f"folder name {child.name!r} is not a slug: use lowercase letters a-z, "
+                           f"digits and single hyphens (e.g. {_suggest_slug(child.name)!r})")
+            continue
+        result.append(child)
+    return result
+
+
+def _suggest_slug(name: str) -> str:
+    from catalogue.slugs import slugify
+    return slugify(name) or "my-entry"
+
+
+def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: Problems) -> Entry | None:
+    rel_dir = f"content/{KIND_FOLDERS[kind]}/{entry_dir.name}"
+    texts = _load_texts(config, entry_dir, rel_dir, problems)
+    data_rel = f"{rel_dir}/{kind}.yaml"
+    data_path = entry_dir / f"{kind}.yaml"
+    if not data_path.is_file():
+        problems.error(data_rel, None, None, f"missing: every {kind} folder needs a {kind}.yaml")
+        return None
+    source = read_text(data_path, data_rel, problems)
+    if source is None:
+        return None
+    doc = parse_yaml(source, data_rel, problems)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.error(data_rel, 1, None, f"must hold the {kind}'s fields, e.g. 'category: food'")
+        return None
+    ctx = Ctx(data_rel, doc, config.codes, config.source_lang, problems)
+    values = RECORDS[kind](doc.data, "", ctx)
+    if values is INVALID or texts is None:
+        return None
+    common = dict(slug=entry_dir.name, src_dir=entry_dir, rel_dir=rel_dir, texts=texts,
+                  field_lines=dict(doc.lines))
+    if kind == "product":
+        _check_images(entry_dir, values.get("images", ()), ctx)
+        return _product(common, values)
+    if kind == "producer":
+        return _producer(common, values)
+    return _event(common, values, ctx)
+
+
+def _load_texts(config: SiteConfig, entry_dir: Path, rel_dir: str,
+                problems: Problems) -> dict[str, Text] | None:
+    texts: dict[str, Text] = {}
+    ok = True
+    for path in sorted(entry_dir.glob("*.md")):
+        lang = path.stem
+        rel = f"{rel_dir}/{path.name}"
+        if lang not in config.languages:
+            problems.error(rel, None, None, f"language {lang!r} is not in site.yaml languages "
+                                            f"{list(config.languages)}: rename the file or add the language")
+            ok = False
+            continue
+        text = load_text(config, path, rel, lang, problems)
+        if text is None:
+            ok = False
+        else:
+            texts[lang] = text
+    if config.source_lang not in texts and ok:
+        problems.error(f"{rel_dir}/{config.source_lang}.md", None, None,
+                       f"missing: the source-language text ({config.source_lang}.md) is required")
+        return None
+    return texts if ok else None
+
+
+def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Problems) -> Text | None:
+    source = read_text(path, rel, problems)
+    if source is None:
+        return None
+    front = split_front_matter(source, rel, problems)
+    if front is None:
+        return None
+    doc = parse_yaml(front.yaml_text, rel, problems, line_offset=front.yaml_line_offset)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.error(rel, 2, None, "front matter must hold fields: name: ... and summary: ...")
+        return None
+    ctx = Ctx(rel, doc, config.codes, config.source_lang, problems)
+    values = TEXT(doc.data, "", ctx)
+    if values is INVALID:
+        return None
+    translation_of = values.get("translation_of")
+    if translation_of and lang == config.source_lang:
+        ctx.warning("translation_of", "only translations carry translation_of; "
+                                      "remove it from the source-language file")
+        translation_of = None
+    return Text(lang=lang, name=values["name"], summary=values["summary"], body=front.body,
+                body_line=front.body_line, translation_of=translation_of, rel_path=rel)
+
+
+def _check_images(entry_dir: Path, images: tuple[str, ...], ctx: Ctx) -> None:
+    for index, name in enumerate(images):
+        field = f"images[{index}]"
+        if "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
+            ctx.error(field, f"{name!r} must be a file name in this folder, with no folders in it")
+            continue
+        if not name.lower().endswith(IMAGE_SUFFIXES):
+            ctx.error(field, f"{name!r} is not a .jpg, .jpeg, .png or .webp image")
+            continue
+        path = entry_dir / name
+        if not path.is_file():
+            present = sorted(p.name for p in entry_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            ctx.error(field, f"{name!r} not found in this folder"
+                             + (f"; images here: {', '.join(present)}" if present else ""))
+            continue
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(Path(os.path.realpath(entry_dir))):
+            ctx.error(field, f"{name!r} links to a file outside the entry folder; copy the image here")
+
+
+def _product(common: dict[str, Any], v: dict[str, Any]) -> Product:
+    ocop = v["ocop"]
+    return Product(
+        **common,
+        producer=v["producer"],
+        category=v["category"],
+        ocop=OcopRating(ocop["stars"], ocop["year"], ocop.get("certificate"), ocop.get("valid_until")),
+        district=v["district"],
+        images=tuple(v.get("images", ())),
+        hs_code=v.get("hs_code"),
+        certifications=v.get("certifications", ()),
+        markets=v.get("markets", ()),
+        packaging=tuple(
+            PackageVariant(p["size"], Money(p["unit_price"]["amount"], p["unit_price"]["currency"])
+                           if "unit_price" in p else None)
+            for p in v.get("packaging", ())),
+        moq=Quantity(v["moq"]["quantity"], v["moq"]["unit"]) if "moq" in v else None,
+        shelf_life_days=v.get("shelf_life_days"),
+        marketplaces=tuple(WebLink(m["name"], m["url"]) for m in v.get("marketplaces", ())),
+        updated=v.get("updated"),
+    )
+
+
+def _producer(common: dict[str, Any], v: dict[str, Any]) -> Producer:
+    contact = v.get("contact", {})
+    return Producer(
+        **common,
+        type=v["type"],
+        district=v["district"],
+        contact=Contact(contact.get("phone"), contact.get("email"), contact.get("website"),
+                        contact.get("address")),
+        founded=v.get("founded"),
+    )
+
+
+def _event(common: dict[str, Any], v: dict[str, Any], ctx: Ctx) -> Event | None:
+    start = EventTime(v["start"])
+    end = EventTime(v["end"]) if "end" in v else None
+    if end is not None and _before(end, start):
+        ctx.error("end", "is before start; check the date and the UTC offset")
+        return None
+    where = v["location"]
+    location = Location(online=True, url=where.get("url")) if where.get("online") else \
+        Location(venue=where["venue"], city=where["city"], country=where["country"])
+    return Event(
+        **common,
+        event_kind=v["kind"],
+        start=start,
+        end=end,
+        location=location,
+        markets=v.get("markets", ()),
+        products=v.get("products", ()),
+        organizer=v.get("organizer"),
+        registration=v.get("registration"),
+    )
+
+
+def _before(end: EventTime, start: EventTime) -> bool:
+    if end.all_day or start.all_day:
+        return end.day < start.day
+    return end.value < start.value  # both aware datetimes

@@ -1,0 +1,111 @@
+"""Languages of a site: Babel locales, text direction, and the UI catalogues along the chain."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Mapping
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+
+from catalogue.builtin import builtin_root
+from catalogue.config import SiteConfig
+from catalogue.problems import Problems
+
+Direction = Literal["ltr", "rtl"]
+DOMAIN = "messages"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # as written in site.yaml; also the URL segment and the file name
+    locale: Locale
+    direction: Direction
+    native_name: str  # "Tiếng Việt", "العربية"
+    og_locale: str  # "vi_VN", for Open Graph
+
+    @property
+    def hreflang(self) -> str:
+        return self.code
+
+
+def make_language(code: str) -> Language:
+    locale = Locale.parse(code, sep="-")
+    direction: Direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
+    name = locale.get_display_name(locale) or code
+    territory = locale.territory or _likely_territory(locale)
+    og = f"{locale.language}_{territory}" if territory else locale.language
+    return Language(code, locale, direction, name[:1].upper() + name[1:], og)
+
+
+def _likely_territory(locale: Locale) -> str | None:
+    from babel.core import get_global
+    likely = get_global("likely_subtags").get(locale.language, "")
+    parts = likely.split("_")
+    return parts[-1] if len(parts) > 1 and parts[-1].isupper() else None
+
+
+def load_languages(config: SiteConfig) -> Mapping[str, Language]:
+    return {code: make_language(code) for code in config.languages}
+
+
+def catalogue_files(config: SiteConfig, lang: str) -> list[Path]:
+    """The .po files for `lang`, most specific first: site, theme, package."""
+    candidates = [
+        config.root / "locales",
+        config.root / "themes" / config.theme / "locales",
+        builtin_root() / "locales",
+    ]
+    seen: set[str] = set()
+    files: list[Path] = []
+    for folder in candidates:
+        po = folder / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        key = os.path.realpath(po)
+        if po.is_file() and key not in seen:
+            seen.add(key)
+            files.append(po)
+    return files
+
+
+def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems) -> Catalog | None:
+    try:
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang.replace("-", "_"), abort_invalid=True)
+    except (PoFileError, ValueError, UnicodeDecodeError) as exc:
+        problems.error(rel_path, getattr(exc, "lineno", None), None, f"cannot read catalogue: {exc}")
+        return None
+    for message, errors in catalog.check():
+        for error in errors:
+            problems.error(rel_path, message.lineno, str(message.id if isinstance(message.id, str)
+                                                         else message.id[0]), str(error))
+    return catalog
+
+
+def load_translations(config: SiteConfig, lang: str, problems: Problems) -> gettext.NullTranslations:
+    """Compile the chain of catalogues in memory; the site's strings win over the package's."""
+    chain: gettext.NullTranslations = gettext.NullTranslations()
+    for po in reversed(catalogue_files(config, lang)):
+        rel = _display_path(po, config.root)
+        catalog = read_catalog(po, lang, rel, problems)
+        if catalog is None:
+            continue
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        compiled = gettext.GNUTranslations(buffer)
+        compiled.add_fallback(chain)
+        chain = compiled
+    return chain
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,119 @@
+"""Markdown bodies -> sanitised HTML fragments.
+
+Python-Markdown renders (tables, attribute lists, footnotes); a tree pass demotes headings
+under the page's own h1, wraps tables for narrow screens and points images at the entry's
+media folder; nh3 then removes anything executable, whatever the source contained.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from typing import Any  # noqa: F401
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt",
+    "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "ol": {"start", "reversed"},
+    "time": {"datetime"},
+    "abbr": {"title"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_RELATIVE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _BodyTree(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, renderer: "MarkdownRenderer"):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root: etree.Element) -> None:
+        if any(element.tag == "h1" for element in root.iter()):
+            for element in root.iter():
+                if element.tag in ("h1", "h2", "h3", "h4", "h5"):
+                    element.tag = f"h{int(element.tag[1]) + 1}"
+        tables = [(parent, index, child) for parent in root.iter()
+                  for index, child in enumerate(parent) if child.tag == "table"]
+        for parent, index, table in tables:
+            wrapper = etree.Element("div", {"class": "table-wrap"})
+            parent.remove(table)
+            wrapper.append(table)
+            parent.insert(index, wrapper)
+        for image in root.iter("img"):
+            src = image.get("src", "")
+            if _RELATIVE_FILE.match(src):
+                image.set("src", self.renderer.media_prefix + src)
+            image.set("loading", "lazy")
+            image.set("decoding", "async")
+
+
+class _BodyExtension(Extension):
+    def __init__(self, renderer: "MarkdownRenderer"):
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_BodyTree(md, self.renderer), "catalogue_body", 1)
+
+
+class MarkdownRenderer:
+    """One reusable Markdown converter; cheap to call once per page."""
+
+    def __init__(self) -> None:
+        self.media_prefix = ""
+        self._md = markdown.Markdown(
+            extensions=["tables", "attr_list", "footnotes", "sane_lists", "def_list",
+                        _BodyExtension(self)],
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}"}},
+            output_format="html",
+        )
+
+    def render(self, source: str, media_prefix: str = "") -> str:
+        """Markdown -> safe HTML; `media_prefix` is the URL of the entry's media folder + '/'."""
+        self.media_prefix = media_prefix
+        self._md.reset()
+        html = self._md.convert(source)
+        return sanitise(html)
+
+
+def sanitise(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "template"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties={"text-align"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+BODY_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
+
+
+def body_image_refs(source: str) -> list[tuple[int, str]]:
+    """(line within body, target) of every Markdown image, for checking before rendering."""
+    refs = []
+    for match in BODY_IMAGE_RE.finditer(source):
+        refs.append((source.count("\n", 0, match.start()), match.group(1)))
+    return refs
+
+

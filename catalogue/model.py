@@ -1,0 +1,159 @@
+"""The typed, immutable content model: what the loader produces and templates read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal, Mapping
+
+EntryKind = Literal["product", "producer", "event"]
+
+
+@dataclass(frozen=True)
+class Text:
+    """One language file of an entry: front matter fields and the Markdown body."""
+
+    lang: str
+    name: str
+    summary: str
+    body: str  # Markdown source
+    body_line: int  # file line where the body starts, for messages
+    translation_of: str | None
+    rel_path: str  # relative to the site root
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str  # ISO 4217
+
+
+@dataclass(frozen=True)
+class PackageVariant:
+    size: str
+    unit_price: Money | None
+
+
+@dataclass(frozen=True)
+class Quantity:
+    quantity: Decimal
+    unit: str  # a code of the `units` list
+
+
+@dataclass(frozen=True)
+class WebLink:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class OcopRating:
+    stars: int
+    year: int
+    certificate: str | None = None
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What products, producers and events share: identity, folder and texts per language."""
+
+    slug: str
+    src_dir: Path
+    rel_dir: str  # e.g. content/products/<slug>
+    texts: Mapping[str, Text]  # by language code; the source language is always present
+    field_lines: Mapping[str, int]  # data-file field -> line, for cross-record messages
+
+    kind: EntryKind = field(init=False, default="product")
+
+    def data_file(self) -> str:
+        return f"{self.rel_dir}/{self.kind}.yaml"
+
+
+@dataclass(frozen=True)
+class Product(Entry):
+    producer: str = ""
+    category: str = ""
+    ocop: OcopRating = OcopRating(3, 2020)
+    district: str = ""
+    images: tuple[str, ...] = ()
+    hs_code: str | None = None
+    certifications: tuple[str, ...] = ()
+    markets: tuple[str, ...] = ()
+    packaging: tuple[PackageVariant, ...] = ()
+    moq: Quantity | None = None
+    shelf_life_days: int | None = None
+    marketplaces: tuple[WebLink, ...] = ()
+    updated: date | None = None
+
+    kind: EntryKind = field(init=False, default="product")
+
+
+@dataclass(frozen=True)
+class Producer(Entry):
+    type: str = ""
+    district: str = ""
+    contact: Contact = Contact()
+    founded: int | None = None
+
+    kind: EntryKind = field(init=False, default="producer")
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """A moment with its UTC offset, or a whole day when only a date was given."""
+
+    value: datetime | date
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.value, datetime)
+
+    @property
+    def day(self) -> date:
+        return self.value.date() if isinstance(self.value, datetime) else self.value
+
+
+@dataclass(frozen=True)
+class Location:
+    online: bool = False
+    url: str | None = None
+    venue: str | None = None
+    city: str | None = None
+    country: str | None = None  # ISO 3166 alpha-2, or a name
+
+
+@dataclass(frozen=True)
+class Event(Entry):
+    event_kind: str = ""
+    start: EventTime = EventTime(date(2000, 1, 1))
+    end: EventTime | None = None
+    location: Location = Location()
+    markets: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    organizer: str | None = None  # free text, or a producer slug (see Site.organizer_producer)
+    registration: str | None = None
+
+    kind: EntryKind = field(init=False, default="event")
+
+
+@dataclass(frozen=True)
+class Site:
+    """All records of a site, linked: references resolved, back-references computed."""
+
+    products: Mapping[str, Product]
+    producers: Mapping[str, Producer]
+    events: Mapping[str, Event]
+    products_by_producer: Mapping[str, tuple[str, ...]]
+    events_by_product: Mapping[str, tuple[str, ...]]
+    events_by_producer: Mapping[str, tuple[str, ...]]  # events a producer organises

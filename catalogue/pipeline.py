@@ -1,0 +1,216 @@
+"""build(): config -> load -> link -> plan -> render -> write, problems collected throughout."""
+
+from __future__ import annotations
+
+import gettext
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Mapping
+
+from catalogue import urls
+from catalogue.config import SiteConfig, load_config
+from catalogue.link import link_site
+from catalogue.load import load_content
+from catalogue.locales import Language, load_languages, load_translations
+from catalogue.markup import body_image_refs
+from catalogue.media import MediaIndex, collect_media
+from catalogue.model import Site
+from catalogue.outputs import ics
+from catalogue.outputs.sitemap import robots_txt, sitemap_xml
+from catalogue.plan import LISTING_KINDS, Page, plan_pages
+from catalogue.problems import Problems
+from catalogue.render import Renderer, RenderError
+from catalogue.themes import Theme, resolve_theme, static_files
+from catalogue.views import ViewBuilder
+from catalogue.writer import OutputError, StagedOutput, check_output_folder
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class LoadedSite:
+    """Everything known before rendering: what `check` validates and `build` renders."""
+
+    config: SiteConfig
+    site: Site
+    languages: Mapping[str, Language]
+    theme: Theme
+    translations: Mapping[str, gettext.NullTranslations]
+    media: MediaIndex
+    pages: list[Page]
+    views: ViewBuilder
+    now: datetime
+
+
+@dataclass
+class BuildResult:
+    problems: Problems
+    pages: int = 0
+    files: int = 0
+    images: int = 0
+    languages: int = 0
+    seconds: float = 0.0
+    out_dir: Path | None = None
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems.has_errors()
+
+
+def resolve_now(now: datetime | None = None) -> datetime:
+    """The build's notion of today: --now, else SOURCE_DATE_EPOCH, else the clock."""
+    if now is not None:
+        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def load_site(root: Path, problems: Problems, now: datetime | None = None) -> LoadedSite | None:
+    moment = resolve_now(now)
+    config = load_config(root, problems)
+    if config is None:
+        return None
+    theme = resolve_theme(config, problems)
+    languages = load_languages(config)
+    translations = {lang: load_translations(config, lang, problems) for lang in config.languages}
+    content = load_content(config, problems)
+    site = link_site(content, moment.date(), problems)
+    check_bodies(site, problems)
+    media = collect_media(site, problems)
+    for product in site.products.values():  # images named in product.yaml must be readable
+        for index, name in enumerate(product.images):
+            if (product.src_dir / name).is_file() and media.get(product.rel_dir, name) is None:
+                problems.error(product.data_file(), product.field_lines.get(f"images[{index}]"),
+                               f"images[{index}]", f"{name!r} cannot be used (see the image's own problem)")
+    views = ViewBuilder(config, site, dict(languages), media, moment)
+    used = {name: views.used_codes(name) for name in LISTING_KINDS}
+    pages = plan_pages(config, site, used, problems)
+    if theme is None:
+        return None
+    return LoadedSite(config, site, languages, theme, translations, media, pages, views, moment)
+
+
+def check_bodies(site: Site, problems: Problems) -> None:
+    """Images in Markdown bodies must be files of the entry's own folder (or web addresses)."""
+    for entries in (site.products, site.producers, site.events):
+        for entry in entries.values():
+            for text in entry.texts.values():
+                for offset, target in body_image_refs(text.body):
+                    if target.startswith(("http://", "https://")):
+                        continue
+                    line = text.body_line + offset
+                    if "/" in target or "\\" in target or target.startswith("."):
+                        problems.error(text.rel_path, line, None,
+                                       f"image {target!r} must be a file in this entry's folder "
+                                       "(no folders, no '..')")
+                    elif not (entry.src_dir / target).is_file():
+                        problems.error(text.rel_path, line, None,
+                                       f"image {target!r} not found in {entry.rel_dir}/")
+
+
+def build(root: Path, out_dir: Path, now: datetime | None = None,
+          progress: Progress | None = None) -> BuildResult:
+    started = time.perf_counter()
+    problems = Problems()
+    result = BuildResult(problems)
+    refusal = check_output_folder(out_dir, root)
+    if refusal:
+        problems.error(str(out_dir), None, None, refusal)
+        return result
+    loaded = load_site(root, problems, now)
+    if loaded is None or problems.has_errors():
+        return result
+    output = StagedOutput(out_dir)
+    try:
+        write_site(loaded, output, problems, progress, result)
+        if problems.has_errors():
+            output.discard()
+            return result
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+    result.out_dir = out_dir
+    result.languages = len(loaded.config.languages)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
+               progress: Progress | None, result: BuildResult) -> None:
+    config = loaded.config
+    statics = static_files(loaded.theme)
+    assets = {path[len("static/"):]: path for path in statics}
+    renderer = Renderer(config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
+                        loaded.views, assets)
+    total = len(loaded.pages)
+    try:
+        for done, page in enumerate(loaded.pages, 1):
+            try:
+                output.write(page.out_path, renderer.render(page))
+            except RenderError as exc:
+                problems.error(_theme_rel(exc.template, loaded), exc.line, None, exc.message)
+                return
+            if progress:
+                progress(done, total)
+        if problems.has_errors():
+            return
+        for page in loaded.pages:  # the site-wide 404 for hosts that serve /404.html
+            if page.kind == "not_found" and page.lang == config.source_lang:
+                output.write("404.html", renderer.render(page))
+        for out_path, src in statics.items():
+            output.copy(out_path, src)
+        for asset in loaded.media.images.values():
+            output.copy(asset.out_path, asset.src_path)
+        write_calendars(loaded, output)
+        lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
+                   if p.kind == "product" and p.key and loaded.site.products[p.key].updated}
+        output.write("sitemap.xml", sitemap_xml(config.base_url, loaded.pages,
+                                                {k: v for k, v in lastmod.items() if v},
+                                                config.source_lang))
+        output.write("robots.txt", robots_txt(config.base_url))
+    except OutputError as exc:
+        problems.error("(output)", None, None, str(exc))
+        return
+    result.pages = total
+    result.files = len(output.written)
+    result.images = len(loaded.media.images)
+
+
+def write_calendars(loaded: LoadedSite, output: StagedOutput) -> None:
+    config = loaded.config
+    stamp: date = loaded.now.date()
+    for lang in config.languages:
+        views = loaded.views.for_language(lang)
+        every = []
+        for slug, event in loaded.site.events.items():
+            card = views.events[slug]
+            page_url = urls.absolute(config.base_url, card.path)
+            lines = ics.vevent(
+                uid=f"{slug}@{urls.absolute(config.base_url, '').split('://', 1)[-1].strip('/')}",
+                stamp=stamp, start=event.start, end=event.end, summary=card.words.name,
+                description=card.words.summary,
+                location=event.location.url if event.location.online else card.place,
+                url=page_url, lang=card.words.lang)
+            every.append(lines)
+            output.write(urls.event_ics(lang, slug), ics.calendar([lines]))
+        output.write(f"{lang}/events/events.ics",
+                     ics.calendar(every, config.localized(config.title, lang)))
+
+
+def _theme_rel(template: str, loaded: LoadedSite) -> str:
+    for folder in loaded.theme.template_dirs:
+        candidate = folder / template
+        if candidate.is_file() or template.startswith(str(folder)):
+            path = candidate if candidate.is_file() else Path(template)
+            try:
+                return path.relative_to(loaded.config.root.resolve()).as_posix()
+            except ValueError:
+                return str(path)
+    return template

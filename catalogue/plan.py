@@ -1,0 +1,73 @@
+"""Site -> every page of every language, planned before anything is rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+from catalogue import urls
+from catalogue.config import SiteConfig
+from catalogue.model import Site
+from catalogue.problems import Problems
+
+PageKind = Literal[
+    "root", "home", "product_index", "product", "producer_index", "producer", "event_index", "event",
+    "listing", "not_found",
+]
+LISTING_KINDS = ("categories", "districts", "markets")
+
+
+@dataclass(frozen=True)
+class Page:
+    kind: PageKind
+    lang: str | None  # None for the language-neutral root page
+    out_path: str
+    template: str
+    key: str | None = None  # entry slug or listing code
+    list_name: str | None = None  # for listing pages
+    alternates: Mapping[str, str] | None = None  # language -> out_path of the same page
+    indexable: bool = True  # listed in the sitemap
+
+    @property
+    def is_html(self) -> bool:
+        return self.out_path.endswith(".html")
+
+
+def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str]],
+               problems: Problems) -> list[Page]:
+    pages: list[Page] = [Page("root", None, "index.html", "root.html", indexable=False)]
+
+    def each_language(kind: PageKind, template: str, path_of, key: str | None = None,
+                      list_name: str | None = None, indexable: bool = True) -> None:
+        alternates = {lang: path_of(lang) for lang in config.languages}
+        for lang in config.languages:
+            pages.append(Page(kind, lang, alternates[lang], template, key, list_name, alternates, indexable))
+
+    each_language("home", "home.html", urls.home)
+    each_language("product_index", "product_index.html", lambda l: urls.section(l, "products"))
+    each_language("producer_index", "producer_index.html", lambda l: urls.section(l, "producers"))
+    each_language("event_index", "event_index.html", lambda l: urls.section(l, "events"))
+    for slug in site.products:
+        each_language("product", "product.html", lambda l, s=slug: urls.entry(l, "products", s), slug)
+    for slug in site.producers:
+        each_language("producer", "producer.html", lambda l, s=slug: urls.entry(l, "producers", s), slug)
+    for slug in site.events:
+        each_language("event", "event.html", lambda l, s=slug: urls.entry(l, "events", s), slug)
+    for list_name in LISTING_KINDS:
+        for code in used_codes.get(list_name, []):
+            each_language("listing", "listing.html",
+                          lambda l, n=list_name, c=code: urls.listing(l, n, c), code, list_name)
+    each_language("not_found", "404.html", urls.not_found, indexable=False)
+    _check_collisions(pages, problems)
+    return pages
+
+
+def _check_collisions(pages: list[Page], problems: Problems) -> None:
+    seen: dict[str, Page] = {}
+    for page in pages:
+        other = seen.get(page.out_path)
+        if other is not None:
+            problems.error(page.out_path, None, None,
+                           f"two pages want the same address: {other.kind} {other.key!r} and "
+                           f"{page.kind} {page.key!r}")
+        seen[page.out_path] = page

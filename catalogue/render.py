@@ -1,0 +1,164 @@
+"""Page -> bytes: one Jinja environment per language, contexts from the view builder."""
+
+from __future__ import annotations
+
+import gettext
+import posixpath
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from jinja2 import Environment, TemplateError, TemplateSyntaxError, pass_context
+from jinja2.runtime import Context
+
+from catalogue import urls
+from catalogue.config import SiteConfig
+from catalogue.locales import Language
+from catalogue.markup import MarkdownRenderer
+from catalogue.model import Entry, Site
+from catalogue.plan import LISTING_KINDS, Page
+from catalogue.themes import Theme, make_environment
+from catalogue.views import ViewBuilder
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    language: Language
+    out_path: str
+    current: bool
+
+
+class RenderError(Exception):
+    def __init__(self, template: str, line: int | None, message: str):
+        super().__init__(message)
+        self.template = template
+        self.line = line
+        self.message = message
+
+
+class Renderer:
+    def __init__(self, config: SiteConfig, site: Site, languages: Mapping[str, Language],
+                 theme: Theme, translations: Mapping[str, gettext.NullTranslations],
+                 views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty"):
+        self.config = config
+        self.site = site
+        self.languages = languages
+        self.views = views
+        self.style = style
+        self.markdown = MarkdownRenderer()
+        common = {"asset": _asset_function(assets), "config": config, "all_languages": languages}
+        self.envs: dict[str, Environment] = {
+            lang: make_environment(theme, translations[lang], common) for lang in config.languages
+        }
+        for env in self.envs.values():
+            env.globals["url"] = self._url
+
+    @pass_context
+    def _url(self, context: Context, out_path: str) -> str:
+        page: Page = context["page"]
+        if page.kind == "not_found":  # served at any depth: only absolute links work
+            return urls.absolute(self.config.base_url, out_path)
+        return urls.relative(page.out_path, out_path, self.style)
+
+    def render(self, page: Page) -> bytes:
+        lang = page.lang or self.config.source_lang
+        env = self.envs[lang]
+        try:
+            template = env.get_template(page.template)
+            html = template.render(self.context(page, lang))
+        except TemplateSyntaxError as exc:
+            raise RenderError(exc.filename or exc.name or page.template, exc.lineno, exc.message or str(exc))
+        except TemplateError as exc:
+            line = _template_line(exc)
+            raise RenderError(page.template, line, f"{exc.__class__.__name__}: {exc}") from exc
+        return html.encode("utf-8")
+
+    def context(self, page: Page, lang: str) -> dict[str, Any]:
+        config = self.config
+        language = self.languages[lang]
+        alternates = page.alternates or {}
+        ctx: dict[str, Any] = {
+            "page": page,
+            "lang": language,
+            "site_title": config.localized(config.title, lang),
+            "site_description": config.localized(config.description, lang) if config.description else "",
+            "contact": config.contact,
+            "contact_address": config.localized(config.contact.address, lang) if config.contact.address else None,
+            "language_links": [LanguageLink(self.languages[code], path, code == lang)
+                               for code, path in alternates.items()],
+            "canonical": urls.absolute(config.base_url, page.out_path),
+            "hreflang": [(code, urls.absolute(config.base_url, path)) for code, path in alternates.items()],
+            "x_default": urls.absolute(config.base_url, alternates.get(config.source_lang, "index.html"))
+            if page.kind != "home" else config.base_url,
+            "home_path": urls.home(lang),
+        }
+        ctx.update(self._page_data(page, lang))
+        return ctx
+
+    def _page_data(self, page: Page, lang: str) -> dict[str, Any]:
+        views = self.views
+        if page.kind == "root":
+            return {"languages": [self.languages[code] for code in self.config.languages],
+                    "homes": {code: urls.home(code) for code in self.config.languages},
+                    "titles": {code: self.config.localized(self.config.title, code)
+                               for code in self.config.languages}}
+        lv = views.for_language(lang)
+        if page.kind == "product":
+            assert page.key
+            return {"product": views.product(page.key, lang, self._body(page, self.site.products[page.key]))}
+        if page.kind == "producer":
+            assert page.key
+            return {"producer": views.producer(page.key, lang, self._body(page, self.site.producers[page.key]))}
+        if page.kind == "event":
+            assert page.key
+            return {"event": views.event(page.key, lang, self._body(page, self.site.events[page.key]))}
+        if page.kind in ("product_index", "home"):
+            upcoming, _ = views.events_split(lang)
+            cards = list(lv.products.values())
+            featured = sorted(cards, key=lambda c: (-c.stars, c.slug))[:8]
+            return {"products": cards, "featured": featured, "upcoming": upcoming[:3],
+                    "upcoming_count": len(upcoming),
+                    "producers": list(lv.producers.values()),
+                    "facets": {name: [views.label(lv, name, code) for code in views.used_codes(name)]
+                               for name in LISTING_KINDS}}
+        if page.kind == "producer_index":
+            return {"producers": list(lv.producers.values())}
+        if page.kind == "event_index":
+            upcoming, past = views.events_split(lang)
+            return {"upcoming": upcoming, "past": past}
+        if page.kind == "listing":
+            assert page.key and page.list_name
+            return {"label": views.label(lv, page.list_name, page.key),
+                    "list_name": page.list_name,
+                    "products": views.listing_products(lang, page.list_name, page.key)}
+        return {}
+
+    def _body(self, page: Page, entry: Entry) -> str:
+        assert page.lang
+        text = entry.texts.get(page.lang) or entry.texts[self.config.source_lang]
+        media_dir = posixpath.dirname(urls.media(_folder(entry), entry.slug, "x"))
+        prefix = posixpath.relpath(media_dir, posixpath.dirname(page.out_path)) + "/"
+        return self.markdown.render(text.body, prefix)
+
+
+def _folder(entry: Entry) -> str:
+    return {"product": "products", "producer": "producers", "event": "events"}[entry.kind]
+
+
+def _asset_function(assets: Mapping[str, str]) -> Any:
+    def asset(name: str) -> str:
+        """Output path of a theme file, e.g. asset('css/site.css')."""
+        try:
+            return assets[name]
+        except KeyError:
+            raise TemplateError(f"no theme file static/{name}") from None
+    return asset
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html") or "template" in tb.tb_frame.f_code.co_name:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,75 @@
+"""The theme chain (site overrides, theme, built-in default) and one Jinja environment per language."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from catalogue.builtin import builtin_root
+from catalogue.config import SiteConfig
+from catalogue.problems import Problems
+
+DEFAULT_THEME = "default"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    template_dirs: tuple[Path, ...]  # most specific first
+    static_dirs: tuple[Path, ...]  # most specific first
+
+
+def resolve_theme(config: SiteConfig, problems: Problems) -> Theme | None:
+    names = [config.theme] if config.theme == DEFAULT_THEME else [config.theme, DEFAULT_THEME]
+    template_dirs: list[Path] = []
+    static_dirs: list[Path] = []
+
+    def add(folder: Path) -> None:
+        for target, sub in ((template_dirs, "templates"), (static_dirs, "static")):
+            path = (folder / sub).resolve()
+            if path.is_dir() and path not in target:
+                target.append(path)
+
+    add(config.root)  # site-level templates/ and static/
+    for name in names:
+        found = False
+        for base in (config.root / "themes" / name, builtin_root() / "themes" / name):
+            if base.is_dir():
+                add(base)
+                found = True
+        if not found:
+            problems.error("site.yaml", None, "theme",
+                           f"theme {name!r} not found in themes/ nor among the built-in themes "
+                           f"({', '.join(sorted(p.name for p in (builtin_root() / 'themes').iterdir()))})")
+            return None
+    return Theme(config.theme, tuple(template_dirs), tuple(static_dirs))
+
+
+def static_files(theme: Theme) -> dict[str, Path]:
+    """Output path ("static/css/site.css") -> source file; earlier folders win."""
+    files: dict[str, Path] = {}
+    for folder in reversed(theme.static_dirs):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
+                files["static/" + path.relative_to(folder).as_posix()] = path
+    return dict(sorted(files.items()))
+
+
+def make_environment(theme: Theme, translations: gettext.NullTranslations,
+                     globals_: Mapping[str, Any]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in theme.template_dirs]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(globals_)
+    return env

@@ -1,0 +1,58 @@
+"""The URL scheme: where every page and file goes, and how pages link to each other.
+
+Links between pages are relative, so a site works under any sub-path of a host and, in the
+`files` style, from a folder on disk (every link names its index.html).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Literal
+from urllib.parse import quote
+
+LinkStyle = Literal["pretty", "files"]
+
+
+def home(lang: str) -> str:
+    return f"{lang}/index.html"
+
+
+def section(lang: str, name: str) -> str:
+    return f"{lang}/{name}/index.html"
+
+
+def entry(lang: str, folder: str, slug: str) -> str:
+    return f"{lang}/{folder}/{slug}/index.html"
+
+
+def listing(lang: str, list_name: str, code: str) -> str:
+    return f"{lang}/{list_name}/{code}/index.html"
+
+
+def event_ics(lang: str, slug: str) -> str:
+    return f"{lang}/events/{slug}/{slug}.ics"
+
+
+def media(folder: str, slug: str, file_name: str) -> str:
+    return f"media/{folder}/{slug}/{file_name}"
+
+
+def not_found(lang: str) -> str:
+    return f"{lang}/404.html"
+
+
+def relative(from_out_path: str, to_out_path: str, style: LinkStyle = "pretty") -> str:
+    """Link from one output file to another (paths inside the output folder)."""
+    to_path, _, fragment = to_out_path.partition("#")
+    start = posixpath.dirname(from_out_path) or "."
+    rel = posixpath.relpath(to_path, start) if to_path else ""
+    if style == "pretty" and (rel == "index.html" or rel.endswith("/index.html")):
+        rel = rel[: -len("index.html")] or "./"
+    url = quote(rel, safe="/._-~")
+    return f"{url}#{fragment}" if fragment else url
+
+
+def absolute(base_url: str, out_path: str) -> str:
+    """Public address of an output file, for canonical links, hreflang, sitemaps, feeds."""
+    path = out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
+    return base_url + quote(path, safe="/._-~")

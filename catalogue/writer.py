@@ -1,0 +1,78 @@
+"""The one writer: stages every output file, refuses clashes and escapes, swaps on success.
+
+A failed build removes its staging folder and leaves the published folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+
+class OutputError(Exception):
+    pass
+
+
+def check_output_folder(out_dir: Path, site_root: Path) -> str | None:
+    """Why `out_dir` must not be replaced, or None when it is safe to build into."""
+    out = out_dir.resolve()
+    root = site_root.resolve()
+    if out == root or root.is_relative_to(out):
+        return f"output folder {out_dir} contains the site itself; choose a folder such as public/"
+    for protected in ("content", "themes", "locales", "templates", "static"):
+        if out == root / protected or out.is_relative_to(root / protected):
+            return f"output folder {out_dir} is inside the site's {protected}/ folder"
+    if out.exists() and not out.is_dir():
+        return f"output path {out_dir} is a file, not a folder"
+    if out.is_dir() and any(out.iterdir()) and not (out / "sitemap.xml").is_file():
+        return (f"output folder {out_dir} is not empty and does not hold an earlier build; "
+                "empty it or choose another folder (it would be replaced)")
+    return None
+
+
+class StagedOutput:
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.resolve()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.staging-",
+                                             dir=self.out_dir.parent))
+        self.written: set[str] = set()
+
+    def _target(self, out_path: str) -> Path:
+        pure = PurePosixPath(out_path)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path:
+            raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
+        if out_path in self.written:
+            raise OutputError(f"two outputs want the same file: {out_path}")
+        self.written.add(out_path)
+        target = self.staging.joinpath(*pure.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, out_path: str, data: bytes) -> None:
+        self._target(out_path).write_bytes(data)
+
+    def copy(self, out_path: str, src_path: Path) -> None:
+        shutil.copyfile(src_path, self._target(out_path))
+
+    def commit(self) -> None:
+        """Replace the published folder with the staged one."""
+        old = None
+        if self.out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-", dir=self.out_dir.parent))
+            os.rmdir(old)
+            os.rename(self.out_dir, old)
+        try:
+            os.rename(self.staging, self.out_dir)
+        except OSError:
+            if old is not None:
+                os.rename(old, self.out_dir)
+            raise
+        os.chmod(self.out_dir, 0o755)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
