@@ -115,11 +115,11 @@ def check_bodies(site: Site, problems: Problems) -> None:
 
 
 def build(root: Path, out_dir: Path, now: datetime | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, preview: bool = False) -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems)
-    refusal = check_output_folder(out_dir, root)
+    refusal = check_output_folder(out_dir, root, ours=preview)
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result
@@ -128,7 +128,7 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
         return result
     output = StagedOutput(out_dir)
     try:
-        write_site(loaded, output, problems, progress, result)
+        write_site(loaded, output, problems, progress, result, preview)
         if problems.has_errors():
             output.discard()
             return result
@@ -143,12 +143,12 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
 
 
 def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
-               progress: Progress | None, result: BuildResult) -> None:
+               progress: Progress | None, result: BuildResult, preview: bool = False) -> None:
     config = loaded.config
     statics = static_files(loaded.theme)
     assets = {path[len("static/"):]: path for path in statics}
     renderer = Renderer(config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
-                        loaded.views, assets)
+                        loaded.views, assets, preview=preview)
     total = len(loaded.pages)
     try:
         for done, page in enumerate(loaded.pages, 1):

@@ -38,14 +38,16 @@ class RenderError(Exception):
 class Renderer:
     def __init__(self, config: SiteConfig, site: Site, languages: Mapping[str, Language],
                  theme: Theme, translations: Mapping[str, gettext.NullTranslations],
-                 views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty"):
+                 views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty",
+                 preview: bool = False):
         self.config = config
         self.site = site
         self.languages = languages
         self.views = views
         self.style = style
         self.markdown = MarkdownRenderer()
-        common = {"asset": _asset_function(assets), "config": config, "all_languages": languages}
+        common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
+                  "preview": preview}
         self.envs: dict[str, Environment] = {
             lang: make_environment(theme, translations[lang], common) for lang in config.languages
         }

@@ -15,8 +15,11 @@ class OutputError(Exception):
     pass
 
 
-def check_output_folder(out_dir: Path, site_root: Path) -> str | None:
-    """Why `out_dir` must not be replaced, or None when it is safe to build into."""
+def check_output_folder(out_dir: Path, site_root: Path, ours: bool = False) -> str | None:
+    """Why `out_dir` must not be replaced, or None when it is safe to build into.
+
+    `ours`: the caller owns the folder (the preview server's), so any content may go.
+    """
     out = out_dir.resolve()
     root = site_root.resolve()
     if out == root or root.is_relative_to(out):
@@ -26,7 +29,7 @@ def check_output_folder(out_dir: Path, site_root: Path) -> str | None:
             return f"output folder {out_dir} is inside the site's {protected}/ folder"
     if out.exists() and not out.is_dir():
         return f"output path {out_dir} is a file, not a folder"
-    if out.is_dir() and any(out.iterdir()) and not (out / "sitemap.xml").is_file():
+    if not ours and out.is_dir() and any(out.iterdir()) and not (out / "sitemap.xml").is_file():
         return (f"output folder {out_dir} is not empty and does not hold an earlier build; "
                 "empty it or choose another folder (it would be replaced)")
     return None

@@ -1,0 +1,40 @@
+# make build: set up .venv and build the example site into public/
+# make test:  set up .venv and run the whole test suite
+# make serve: preview with live reload on http://127.0.0.1:8000/
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+VNU_DIR := .cache/vnu
+VNU_JAR := $(VNU_DIR)/node_modules/vnu-jar/build/dist/vnu.jar
+
+.PHONY: build serve test check bench clean vnu
+
+$(STAMP): pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,pdf]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/python build.py build
+
+serve: $(STAMP)
+	$(BIN)/python build.py serve
+
+check: $(STAMP)
+	$(BIN)/python build.py check
+
+$(VNU_JAR):
+	mkdir -p $(VNU_DIR)
+	npm install --prefix $(VNU_DIR) --no-audit --no-fund --ignore-scripts --silent vnu-jar@26.9.27
+
+vnu: $(VNU_JAR)
+
+test: $(STAMP) $(VNU_JAR)
+	VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) public .cache build dist *.egg-info

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sitekit import make_site  # noqa: E402
+
+from catalogue.pipeline import BuildResult, build  # noqa: E402
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return make_site(tmp_path / "site")
+
+
+def build_ok(site: Path, out: Path | None = None) -> Path:
+    out = out or site / "public"
+    result = build(site, out, NOW)
+    assert result.ok, "\n".join(p.format() for p in result.problems.sorted())
+    return out
+
+
+def build_fails(site: Path, out: Path | None = None) -> BuildResult:
+    result = build(site, out or site / "public", NOW)
+    assert not result.ok, "the build was expected to fail"
+    return result
+
+
+def messages(result: BuildResult) -> list[str]:
+    return [p.format() for p in result.problems.sorted()]
+
+
+def page(out: Path, rel: str) -> lxml.html.HtmlElement:
+    path = out / rel
+    assert path.is_file(), f"missing page {rel}"
+    return lxml.html.fromstring(path.read_bytes())
+
+
+def text_of(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+@pytest.fixture
+def built(site: Path) -> Path:
+    return build_ok(site)

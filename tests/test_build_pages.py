@@ -1,0 +1,206 @@
+"""Whole builds of the fixture site: every page kind, every fact, every language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import page, text_of
+from lxml import etree
+
+SLUG = "che-ta-leng"
+
+
+def facts(doc) -> dict[str, str]:
+    dl = doc.cssselect("dl.facts")[0]
+    return {text_of(dt): text_of(dd) for dt, dd in zip(dl.cssselect("dt"), dl.cssselect("dd"))}
+
+
+def test_product_page_shows_every_fact_in_english(built: Path) -> None:
+    doc = page(built, f"en/products/{SLUG}/index.html")
+    assert doc.get("lang") == "en" and doc.get("dir") == "ltr"
+    assert text_of(doc.cssselect("h1")[0]) == "Ta Leng Shan tuyet tea"
+    shown = facts(doc)
+    assert shown["Producer"] == "Ta Leng Cooperative (Cooperative)"
+    assert shown["District"] == "Tam Duong"
+    assert shown["HS code"] == "0902.10"
+    assert shown["Minimum order"] == "200 kg"
+    assert shown["Shelf life"] == "540 days"
+    assert shown["OCOP certificate"] == "1234/QĐ-UBND (valid until December 31, 2027)"
+    assert shown["Last reviewed"] == "May 1, 2026"
+    stars = doc.cssselect(".rating .stars")[0]
+    assert stars.get("aria-label") == "4 OCOP stars out of 5"
+    assert text_of(doc.cssselect(".rating")[0]).endswith("OCOP rating 2022")
+    chips = [text_of(li) for li in doc.cssselect(".product-head .chips li")]
+    assert chips == ["Organic", "Halal", "Middle East", "Japan"]
+    rows = [[text_of(td) for td in tr.cssselect("td")] for tr in doc.cssselect("table.packaging tbody tr")]
+    assert rows == [["100 g", "₫85,000"], ["500 g", "$12.50"], ["1 kg", "on request"]]
+    assert [a.get("href") for a in doc.cssselect(".side a[href^='https://shopee']")] == \
+        ["https://shopee.vn/che-ta-leng"]
+    images = doc.cssselect(".gallery img")
+    assert [img.get("src") for img in images] == [
+        f"../../../media/products/{SLUG}/cover.jpg", f"../../../media/products/{SLUG}/pack.png"]
+    assert images[0].get("width") == "120" and images[0].get("height") == "90"
+    assert all(img.get("alt") for img in images)
+    assert (built / f"media/products/{SLUG}/cover.jpg").is_file()
+    contact = text_of(doc.cssselect(".side .contact")[0])
+    assert "+84 912 345 678" in contact and "taleng@example.org" in contact
+    events = [text_of(h) for h in doc.cssselect("#product-events ~ .grid .card-title")]
+    assert events == ["Tư vấn xuất khẩu Nhật Bản", "Tea promotion workshop"]
+    assert text_of(doc.cssselect(".prose h2")[0]) == "Brewing"
+
+
+def test_product_facts_are_formatted_per_locale(built: Path) -> None:
+    vi = page(built, f"vi/products/{SLUG}/index.html")
+    rows = [[td.text_content().strip() for td in tr.cssselect("td")]
+            for tr in vi.cssselect("table.packaging tbody tr")]
+    assert rows[0][1] == "85.000\xa0₫" and rows[1][1] == "12,50\xa0US$"
+    ja = page(built, f"ja/products/{SLUG}/index.html")
+    assert "2026年5月1日" in text_of(ja.cssselect("dl.facts")[0])
+    ar = page(built, f"ar/products/{SLUG}/index.html")
+    assert ar.get("dir") == "rtl" and ar.get("lang") == "ar"
+    hs = ar.cssselect("bdi.code")[0]
+    assert hs.get("dir") == "ltr" and text_of(hs) == "0902.10"
+    assert "2026" in text_of(ar.cssselect("dl.facts")[0]) and "مايو" in text_of(ar.cssselect("dl.facts")[0])
+
+
+def test_missing_translation_falls_back_with_notice_and_lang(built: Path) -> None:
+    doc = page(built, f"ja/products/{SLUG}/index.html")
+    h1 = doc.cssselect("h1")[0]
+    assert text_of(h1) == "Chè Shan tuyết Tả Lèng"
+    assert h1.get("lang") == "vi"
+    notice = doc.cssselect(".notice-fallback")
+    assert len(notice) == 1 and "Tiếng Việt" in text_of(notice[0])
+    assert doc.cssselect(".prose")[0].get("lang") == "vi"
+    translated = page(built, f"en/products/{SLUG}/index.html")
+    assert not translated.cssselect(".notice-fallback")
+    assert translated.cssselect("h1")[0].get("lang") is None
+
+
+def test_hreflang_alternates_and_canonical_on_every_language(built: Path) -> None:
+    for lang in ("vi", "en", "ar", "ja"):
+        doc = page(built, f"{lang}/products/{SLUG}/index.html")
+        links = {link.get("hreflang"): link.get("href") for link in doc.cssselect("link[rel=alternate]")}
+        assert links == {
+            "vi": f"https://example.org/cat/vi/products/{SLUG}/",
+            "en": f"https://example.org/cat/en/products/{SLUG}/",
+            "ar": f"https://example.org/cat/ar/products/{SLUG}/",
+            "ja": f"https://example.org/cat/ja/products/{SLUG}/",
+            "x-default": f"https://example.org/cat/vi/products/{SLUG}/",
+        }
+        assert doc.cssselect("link[rel=canonical]")[0].get("href") == links[lang]
+
+
+def test_language_switcher_goes_to_the_same_entry(built: Path) -> None:
+    doc = page(built, f"ar/producers/htx-ta-leng/index.html")
+    switch = {a.get("hreflang"): a.get("href") for a in doc.cssselect(".lang-switch a")}
+    assert switch == {"vi": "../../../vi/producers/htx-ta-leng/", "en": "../../../en/producers/htx-ta-leng/",
+                      "ar": "./", "ja": "../../../ja/producers/htx-ta-leng/"}
+    for lang, href in switch.items():
+        target = (built / f"ar/producers/htx-ta-leng/{href}/index.html").resolve()
+        assert target == (built / f"{lang}/producers/htx-ta-leng/index.html").resolve()
+
+
+def test_producer_page_lists_its_products(built: Path) -> None:
+    doc = page(built, "en/producers/htx-ta-leng/index.html")
+    assert text_of(doc.cssselect("h1")[0]) == "Ta Leng Cooperative"
+    cards = doc.cssselect("#producer-products ~ .grid [data-product]")
+    assert [c.get("data-product") for c in cards] == [SLUG, "mac-ca"]
+    assert "Founded in 2015" in text_of(doc.cssselect(".side")[0])
+    organised = [text_of(h) for h in doc.cssselect("#producer-events ~ .grid .card-title")]
+    assert organised == ["Tea promotion workshop"]
+
+
+def test_event_index_splits_upcoming_and_past_by_build_date(built: Path) -> None:
+    doc = page(built, "en/events/index.html")
+    upcoming = [text_of(h) for h in doc.cssselect("#upcoming-heading ~ .grid .card-title")]
+    past = [text_of(h) for h in doc.cssselect("#past-heading ~ .grid .card-title")]
+    assert upcoming == ["Tư vấn xuất khẩu Nhật Bản"]
+    assert past == ["Tea promotion workshop"]
+
+
+def test_event_page_shows_local_time_offset_and_calendar(built: Path) -> None:
+    doc = page(built, "en/events/hoi-thao-che/index.html")
+    times = doc.cssselect(".side time")
+    assert times[0].get("datetime") == "2022-06-14T08:30:00+07:00"
+    assert text_of(times[0]) == "Tuesday, June 14, 2022, 8:30 AM (GMT+07:00)"
+    assert text_of(times[1]) == "Tuesday, June 14, 2022, 4:30 PM (GMT+07:00)"
+    assert "Lai Châu, Vietnam" in text_of(doc.cssselect(".side")[0])
+    ics_link = doc.cssselect("a[href$='.ics']")[0].get("href")
+    ics = (built / "en/events/hoi-thao-che" / ics_link).read_bytes()
+    assert b"DTSTART:20220614T013000Z\r\n" in ics and b"DTEND:20220614T093000Z\r\n" in ics
+    assert ics.startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
+    online = (built / "en/events/tu-van-nhat-ban/tu-van-nhat-ban.ics").read_bytes()
+    assert b"DTSTART;VALUE=DATE:20270310\r\n" in online and b"DTEND;VALUE=DATE:20270311\r\n" in online
+
+
+def test_listing_pages_per_category_district_and_market(built: Path) -> None:
+    for rel, expected in (("en/categories/beverage/index.html", [SLUG]),
+                          ("en/categories/food/index.html", ["mac-ca"]),
+                          ("en/districts/sin-ho/index.html", ["mac-ca"]),
+                          ("en/markets/japan/index.html", [SLUG])):
+        doc = page(built, rel)
+        assert [c.get("data-product") for c in doc.cssselect("[data-product]")] == expected
+    assert not (built / "en/markets/eu").exists()  # no product targets it
+
+
+def test_root_page_offers_every_language(built: Path) -> None:
+    doc = page(built, "index.html")
+    links = {a.get("hreflang"): a.get("href") for a in doc.cssselect(".language-list a")}
+    assert links == {"vi": "vi/", "en": "en/", "ar": "ar/", "ja": "ja/"}
+    assert doc.cssselect("script[src$='language.js']")
+    assert (built / "static/js/language.js").is_file()
+
+
+def test_not_found_pages_use_absolute_links(built: Path) -> None:
+    doc = page(built, "404.html")
+    assert doc.get("lang") == "vi"
+    hrefs = [a.get("href") for a in doc.cssselect("main a")]
+    assert hrefs and all(h.startswith("https://example.org/cat/") for h in hrefs)
+    assert doc.cssselect("meta[name=robots]")[0].get("content") == "noindex"
+
+
+def test_sitemap_lists_pages_with_alternates_and_robots(built: Path) -> None:
+    tree = etree.parse(str(built / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    locs = tree.xpath("//s:url/s:loc/text()", namespaces=ns)
+    assert f"https://example.org/cat/en/products/{SLUG}/" in locs
+    assert not any(loc.endswith("404.html") for loc in locs)
+    entry = tree.xpath(f"//s:url[s:loc='https://example.org/cat/ja/products/{SLUG}/']", namespaces=ns)[0]
+    alternates = {link.get("hreflang"): link.get("href") for link in entry.xpath("x:link", namespaces=ns)}
+    assert set(alternates) == {"vi", "en", "ar", "ja", "x-default"}
+    assert entry.xpath("s:lastmod/text()", namespaces=ns) == ["2026-05-01"]
+    robots = (built / "robots.txt").read_text()
+    assert "Sitemap: https://example.org/cat/sitemap.xml" in robots
+
+
+def test_markdown_body_is_sanitised(site: Path) -> None:
+    from conftest import build_ok
+    (site / "content/products/mac-ca/vi.md").write_text(
+        "---\nname: Mắc ca\nsummary: Hạt.\n---\n"
+        "Hello <script>alert(1)</script>\n\n<img src=\"cover.jpg\" onerror=\"alert(2)\" alt=\"x\">\n\n"
+        "[click](javascript:alert(3)) <a href=\"JaVaScRiPt:alert(4)\">x</a>\n\n"
+        "<iframe src=\"https://evil.example\"></iframe><div onclick=\"alert(5)\" style=\"position:fixed\">d</div>\n\n"
+        "| a | b |\n|---|--:|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: A footnote.\n", encoding="utf-8")
+    out = build_ok(site)
+    doc = page(out, "vi/products/mac-ca/index.html")
+    prose = doc.cssselect(".prose")[0]
+    html = etree.tostring(prose, encoding="unicode")
+    assert not prose.cssselect("script, iframe, object, embed")
+    assert "alert" not in html.replace("Hello", "")
+    for element in prose.iter():
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on")
+            assert not value.strip().lower().startswith("javascript:")
+    assert prose.cssselect(".table-wrap table td")
+    assert prose.cssselect(".footnote li")
+
+
+def test_html_in_names_is_escaped(site: Path) -> None:
+    from conftest import build_ok
+    (site / "content/products/mac-ca/vi.md").write_text(
+        "---\nname: \"<b>Mắc ca</b> & <script>x</script>\"\nsummary: Hạt.\n---\nBody\n", encoding="utf-8")
+    out = build_ok(site)
+    doc = page(out, "vi/products/mac-ca/index.html")
+    h1 = doc.cssselect("h1")[0]
+    assert text_of(h1) == "<b>Mắc ca</b> & <script>x</script>"
+    assert not h1.cssselect("b, script")
