@@ -16,11 +16,11 @@ def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
     events_by_producer: dict[str, list[str]] = defaultdict(list)
 
     for product in content.products.values():
-        if product.producer not in content.producers:
+        if product.producer in content.producers:
+            products_by_producer[product.producer].append(product.slug)
+        elif not content.exists("producer", product.producer):  # else its own problems are reported
             _dangling(problems, product, "producer", product.producer, "content/producers",
                       sorted(content.producers))
-        else:
-            products_by_producer[product.producer].append(product.slug)
         valid_until = product.ocop.valid_until
         if valid_until is not None and valid_until < today:
             problems.warning(product.data_file(), product.field_lines.get("ocop.valid_until"),
@@ -31,6 +31,8 @@ def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
     for event in content.events.values():
         for index, slug in enumerate(event.products):
             if slug not in content.products:
+                if content.exists("product", slug):
+                    continue
                 _dangling(problems, event, f"products[{index}]", slug, "content/products",
                           sorted(content.products))
             else:

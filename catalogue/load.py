@@ -24,16 +24,24 @@ class LoadedContent:
     products: Mapping[str, Product]
     producers: Mapping[str, Producer]
     events: Mapping[str, Event]
+    folders: Mapping[EntryKind, frozenset[str]]  # every entry folder, loaded or not
+
+    def exists(self, kind: EntryKind, slug: str) -> bool:
+        """True for a folder that exists even if its records failed (no cascade of problems)."""
+        return slug in self.folders[kind]
 
 
 def load_content(config: SiteConfig, problems: Problems) -> LoadedContent:
     loaded: dict[EntryKind, dict[str, Any]] = {"product": {}, "producer": {}, "event": {}}
+    folders: dict[EntryKind, frozenset[str]] = {}
     for kind, folder in KIND_FOLDERS.items():
-        for entry_dir in _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems):
+        entry_dirs = _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems)
+        folders[kind] = frozenset(d.name for d in entry_dirs)
+        for entry_dir in entry_dirs:
             entry = load_entry(config, kind, entry_dir, problems)
             if entry is not None:
                 loaded[kind][entry.slug] = entry
-    return LoadedContent(loaded["product"], loaded["producer"], loaded["event"])
+    return LoadedContent(loaded["product"], loaded["producer"], loaded["event"], folders)
 
 
 def _entry_dirs(folder: Path, rel_folder: str, problems: Problems) -> list[Path]:

@@ -1,0 +1,117 @@
+"""The writer's promises: atomic swap, byte-identical rebuilds, refusing dangerous folders."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import NOW, REPO, build_fails, build_ok
+
+from catalogue.pipeline import build
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failed_build_leaves_previous_output_untouched(site: Path) -> None:
+    out = build_ok(site)
+    before = snapshot(out)
+    (site / "content/products/che-ta-leng/product.yaml").write_text("producer: [unclosed\n", encoding="utf-8")
+    build_fails(site, out)
+    assert snapshot(out) == before
+    leftovers = [p.name for p in out.parent.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+    assert leftovers == []
+
+
+def test_template_error_keeps_previous_output(site: Path) -> None:
+    out = build_ok(site)
+    before = snapshot(out)
+    (site / "templates").mkdir()
+    (site / "templates/product.html").write_text("{% extends 'base.html' %}{% block main %}{{ product.nope }}"
+                                                 "{% endblock %}", encoding="utf-8")
+    result = build_fails(site, out)
+    assert any("templates/product.html" in p.format() and "nope" in p.format() for p in result.problems.errors)
+    assert snapshot(out) == before
+
+
+def test_successful_rebuild_replaces_removed_pages(site: Path) -> None:
+    out = build_ok(site)
+    assert (out / "en/products/mac-ca/index.html").exists()
+    import shutil
+    shutil.rmtree(site / "content/products/mac-ca")
+    (site / "content/events/tu-van-nhat-ban/event.yaml").write_text(
+        (site / "content/events/tu-van-nhat-ban/event.yaml").read_text().replace(", mac-ca", ""))
+    build_ok(site, out)
+    assert not (out / "en/products/mac-ca").exists()
+
+
+def test_two_builds_give_identical_bytes(site: Path, tmp_path: Path) -> None:
+    first = build_ok(site, tmp_path / "one")
+    second = build_ok(site, tmp_path / "two")
+    assert snapshot(first) == snapshot(second)
+    assert len(snapshot(first)) > 50
+
+
+def test_source_date_epoch_fixes_the_build_date(site: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000000")  # 2030-03-17: every event is past
+    result = build(site, tmp_path / "out", None)
+    assert result.ok
+    html = (tmp_path / "out/en/events/index.html").read_text()
+    assert "No upcoming events have been announced yet." in html
+
+
+@pytest.mark.parametrize("target", [".", "content", "content/products"])
+def test_refuses_to_replace_the_site_itself(site: Path, target: str) -> None:
+    result = build(site, site / target, NOW)
+    assert not result.ok
+    assert (site / "content/products/che-ta-leng/product.yaml").is_file()
+
+
+def test_refuses_a_non_empty_folder_that_is_not_a_build(site: Path, tmp_path: Path) -> None:
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "letter.txt").write_text("keep me")
+    result = build(site, precious, NOW)
+    assert not result.ok
+    assert "is not empty and does not hold an earlier build" in result.problems.errors[0].message
+    assert (precious / "letter.txt").read_text() == "keep me"
+
+
+def test_site_without_theme_or_locales_uses_the_builtin_ones(built: Path, site: Path) -> None:
+    assert not (site / "themes").exists() and not (site / "locales").exists()
+    html = (built / "vi/products/index.html").read_text(encoding="utf-8")
+    assert "Sản phẩm" in html  # the built-in Vietnamese catalogue
+    assert (built / "static/css/site.css").is_file()
+
+
+def test_site_override_of_a_theme_template_and_catalogue(site: Path) -> None:
+    (site / "templates/partials").mkdir(parents=True)
+    (site / "templates/404.html").write_text("{% extends 'base.html' %}{% block main %}<h1>{{ _('Lost?') }}</h1>"
+                                             "{% endblock %}", encoding="utf-8")
+    po = site / "locales/en/LC_MESSAGES/messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                  'msgid "Lost?"\nmsgstr "Lost your way?"\n\nmsgid "Products"\nmsgstr "Goods"\n', encoding="utf-8")
+    out = build_ok(site)
+    assert "<h1>Lost your way?</h1>" in (out / "en/404.html").read_text()
+    html = (out / "en/products/index.html").read_text()
+    assert "<h1>Goods</h1>" in html and "Skip to content" in html  # the package's strings still apply
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_default_theme_and_catalogues(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True, timeout=300)
+    wheel = next(tmp_path.glob("catalogue-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "catalogue/builtin/themes/default/templates/base.html" in names
+    assert "catalogue/builtin/themes/default/static/css/site.css" in names
+    for lang in ("vi", "en", "ar", "ja"):
+        assert f"catalogue/builtin/locales/{lang}/LC_MESSAGES/messages.po" in names
+    assert "catalogue/data/codes.yaml" in names
