@@ -49,7 +49,13 @@ def make_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--out", type=Path, default=None, help="preview folder (default: a temporary one)")
 
     p_i18n = sub.add_parser("i18n", help="UI translation workflow and coverage")
-    p_i18n.add_argument("action", choices=("extract", "update", "compile"))
+    p_i18n.add_argument("action", choices=("extract", "update", "compile", "status", "stamp"),
+                        help="status: what is missing or stale; stamp ENTRY [LANG ...]: mark translations "
+                             "as checked against the current source text")
+    p_i18n.add_argument("targets", nargs="*", help="for stamp: an entry (products/SLUG) or --all, then languages")
+    p_i18n.add_argument("--all", action="store_true", help="for stamp: every translation of every entry")
+    p_i18n.add_argument("--format", choices=("table", "json"), default="table", help="for status")
+    p_i18n.add_argument("--strict", action="store_true", help="for status: exit 1 if anything is missing or stale")
     site_arg(p_i18n)
     return parser
 
@@ -63,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check":
         return run_check(args.site, args.now, sys.stdout)
     if args.command == "i18n":
+        if args.action in ("status", "stamp"):
+            return run_translation_status(args, parser)
         return run_i18n(args.action, args.site)
     if args.command == "serve":
         from catalogue.serve import serve
@@ -123,3 +131,49 @@ def run_i18n(action: str, site: Path) -> int:
             print(f"compiled {path}")
     print_problems(problems, sys.stderr)
     return 1 if problems.has_errors() else 0
+
+
+def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import json
+
+    from catalogue import report as reports
+    from catalogue.translations import source_hash
+
+    problems = Problems()
+    loaded = load_site(args.site, problems, args.now)
+    if loaded is None or problems.has_errors():
+        print_problems(problems, sys.stderr)
+        return 1
+    config, site = loaded.config, loaded.site
+    if args.action == "status":
+        report = reports.build_report(config, site, loaded.theme, problems)
+        if args.format == "json":
+            print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        else:
+            print(reports.format_table(report))
+        return 1 if args.strict and report.incomplete() else 0
+    if args.all:
+        entries = [e for table in (site.products, site.producers, site.events) for e in table.values()]
+        languages = [t for t in args.targets]
+    else:
+        if not args.targets:
+            parser.error("i18n stamp needs an entry (e.g. products/che-shan-tuyet) or --all")
+        entry = reports.find_entry(site, args.targets[0])
+        if entry is None:
+            parser.error(f"no entry {args.targets[0]!r}: write it as products/SLUG, producers/SLUG or events/SLUG")
+        entries = [entry]
+        languages = args.targets[1:]
+    for lang in languages:
+        if lang not in config.languages[1:]:
+            parser.error(f"{lang!r} is not a translated language of this site: {list(config.languages[1:])}")
+    changed = 0
+    for entry in entries:
+        digest = source_hash(entry.texts[config.source_lang])
+        for lang, text in sorted(entry.texts.items()):
+            if lang == config.source_lang or (languages and lang not in languages):
+                continue
+            if reports.stamp_text_file(config.root / text.rel_path, digest):
+                changed += 1
+                print(f"stamped {text.rel_path}: translation_of: {digest}")
+    print(f"{changed} file(s) stamped")
+    return 0

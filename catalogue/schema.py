@@ -359,10 +359,17 @@ EVENT = RecordSpec({
     "registration": FieldSpec(url, False, "sign-up address"),
 })
 
+def source_digest(value: Any, path: str, ctx: Ctx) -> Any:
+    """A hash as written: 8 hex digits may look like a number (12345678, 1e100000) to YAML."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and path in ctx.doc.raw:
+        return ctx.doc.raw[path].strip()
+    return text(value, path, ctx)
+
+
 TEXT = RecordSpec({
     "name": FieldSpec(text, True, "the entry's name in this language"),
     "summary": FieldSpec(text, True, "one or two sentences"),
-    "translation_of": FieldSpec(text, False, "hash of the source text this translates"),
+    "translation_of": FieldSpec(source_digest, False, "hash of the source text this translates"),
 })
 
 RECORDS: Mapping[str, RecordSpec] = {"product": PRODUCT, "producer": PRODUCER, "event": EVENT}

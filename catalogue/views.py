@@ -158,6 +158,7 @@ class ViewBuilder:
         self.media = media
         self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
         self._cache: dict[str, LanguageViews] = {}
+        self._used = {name: frozenset(self.used_codes(name)) for name in LISTS}
 
     # --- shared pieces -------------------------------------------------------------------
     def for_language(self, lang: str) -> LanguageViews:
@@ -183,7 +184,8 @@ class ViewBuilder:
                      source.native_name), shown
 
     def label(self, views: LanguageViews, list_name: str, code: str) -> Label:
-        path = urls.listing(views.lang.code, list_name, code) if list_name in LISTS else None
+        has_page = list_name in LISTS and code in self._used[list_name]
+        path = urls.listing(views.lang.code, list_name, code) if has_page else None
         return Label(code, views.fmt.label(list_name, code), path)
 
     def image(self, entry: Entry, name: str, alt: str) -> Img | None:

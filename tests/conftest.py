@@ -52,3 +52,49 @@ def text_of(element: lxml.html.HtmlElement) -> str:
 @pytest.fixture
 def built(site: Path) -> Path:
     return build_ok(site)
+
+
+@pytest.fixture(scope="session")
+def example_public(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "public"
+    result = build(REPO, out, NOW)
+    assert result.ok, "\n".join(p.format() for p in result.problems.sorted())
+    assert not result.problems.warnings, [p.format() for p in result.problems.warnings]
+    return out
+
+
+@pytest.fixture(scope="session")
+def fixture_public(tmp_path_factory) -> Path:
+    site = make_site(tmp_path_factory.mktemp("fixture") / "site")
+    out = site / "public"
+    assert build(site, out, NOW).ok
+    return out
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    import os
+    import shutil
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install --no-install-recommends chromium)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def example_http(example_public: Path):
+    from sitehttp import serve_folder
+    with serve_folder(example_public) as base:
+        yield base
