@@ -64,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version"):
         args_list.insert(0, "build")
+    if args_list[:2] == ["i18n", "stamp"] and "--all" in args_list:  # let languages follow --all
+        args_list.remove("--all")
+        args_list.append("--all")
     parser = make_parser()
     args = parser.parse_args(args_list)
     if args.command == "check":

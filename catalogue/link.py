@@ -8,6 +8,7 @@ from datetime import date
 from catalogue.load import LoadedContent
 from catalogue.model import Entry, Site
 from catalogue.problems import Problems
+from catalogue.schema import SLUG_RE
 
 
 def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
@@ -39,6 +40,11 @@ def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
                 events_by_product[slug].append(event.slug)
         if event.organizer in content.producers:
             events_by_producer[event.organizer].append(event.slug)
+        elif event.organizer and SLUG_RE.match(event.organizer) and "-" in event.organizer \
+                and not content.exists("producer", event.organizer):
+            problems.warning(event.data_file(), event.field_lines.get("organizer"), "organizer",
+                             f"{event.organizer!r} looks like a producer slug, but there is no folder "
+                             f"content/producers/{event.organizer}; fix the slug or write the organiser's name")
 
     return Site(
         products=dict(sorted(content.products.items())),

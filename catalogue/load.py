@@ -84,7 +84,8 @@ def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: P
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
-        problems.error(data_rel, 1, None, f"must hold the {kind}'s fields, e.g. 'category: food'")
+        example = {"product": "category: food", "producer": "type: cooperative", "event": "kind: workshop"}[kind]
+        problems.error(data_rel, 1, None, f"must hold the {kind}'s fields, e.g. '{example}'")
         return None
     ctx = Ctx(data_rel, doc, config.codes, config.source_lang, problems)
     values = RECORDS[kind](doc.data, "", ctx)

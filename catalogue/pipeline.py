@@ -85,7 +85,8 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None) -> Lo
     media = collect_media(site, problems)
     for product in site.products.values():  # images named in product.yaml must be readable
         for index, name in enumerate(product.images):
-            if (product.src_dir / name).is_file() and media.get(product.rel_dir, name) is None:
+            plain = "/" not in name and "\\" not in name and not name.startswith(".")
+            if plain and (product.src_dir / name).is_file() and media.get(product.rel_dir, name) is None:
                 problems.error(product.data_file(), product.field_lines.get(f"images[{index}]"),
                                f"images[{index}]", f"{name!r} cannot be used (see the image's own problem)")
     views = ViewBuilder(config, site, dict(languages), media, moment)
@@ -115,11 +116,11 @@ def check_bodies(site: Site, problems: Problems) -> None:
 
 
 def build(root: Path, out_dir: Path, now: datetime | None = None,
-          progress: Progress | None = None, preview: bool = False) -> BuildResult:
+          progress: Progress | None = None, preview: bool = False, replace_any: bool = False) -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems)
-    refusal = check_output_folder(out_dir, root, ours=preview)
+    refusal = check_output_folder(out_dir, root, ours=replace_any)
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result

@@ -57,8 +57,8 @@ class Renderer:
     @pass_context
     def _url(self, context: Context, out_path: str) -> str:
         page: Page = context["page"]
-        if page.kind == "not_found":  # served at any depth: only absolute links work
-            return urls.absolute(self.config.base_url, out_path)
+        if page.kind == "not_found":  # served at any depth: only root-based links work
+            return urls.root_relative(self.config.base_url, out_path)
         return urls.relative(page.out_path, out_path, self.style)
 
     def render(self, page: Page) -> bytes:

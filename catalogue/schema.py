@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 
 from catalogue.codes import Codes
 from catalogue.problems import Problems
@@ -279,10 +279,24 @@ def _closest(word: str, candidates: Mapping[str, Any]) -> str | None:
 
 # --- the records of CONTENT.md ----------------------------------------------------------
 
-MONEY = RecordSpec({
+_MONEY_FIELDS = RecordSpec({
     "amount": FieldSpec(number, True, "a number, e.g. 85000"),
     "currency": FieldSpec(currency, True, "ISO 4217 code, e.g. VND"),
 }, allow_custom=False)
+
+
+def money(value: Any, path: str, ctx: Ctx) -> Any:
+    """Amount and currency; 120.000 VND is a thousands separator that YAML read as 120."""
+    checked = _MONEY_FIELDS(value, path, ctx)
+    if checked is INVALID:
+        return checked
+    raw = ctx.doc.raw.get(f"{path}.amount", "")
+    if get_currency_precision(checked["currency"]) == 0 and ("." in raw or "," in raw):
+        digits = raw.replace(".", "").replace(",", "")
+        return ctx.error(f"{path}.amount", f"{checked['currency']} has no decimals, so {raw} is read as "
+                                           f"{checked['amount'].normalize():f}; write the whole amount "
+                                           f"without separators, e.g. {digits}")
+    return checked
 
 PRODUCT = RecordSpec({
     "producer": FieldSpec(slug, True, "the slug of a folder in content/producers/", "ht-che-ta-leng"),
@@ -300,7 +314,7 @@ PRODUCT = RecordSpec({
     "markets": FieldSpec(list_of(code("markets", "market")), False, "target market codes"),
     "packaging": FieldSpec(list_of(RecordSpec({
         "size": FieldSpec(text, True, "e.g. \"500 g\""),
-        "unit_price": FieldSpec(MONEY, False, "amount and currency"),
+        "unit_price": FieldSpec(money, False, "amount and currency"),
     }, allow_custom=False), unique=False), False, "variants sold"),
     "moq": FieldSpec(RecordSpec({
         "quantity": FieldSpec(number, True, "a number"),

@@ -74,10 +74,10 @@ def write_status(out_dir: Path, result: BuildResult) -> None:
         (out_dir / "index.html").write_text(WAITING_HTML, encoding="utf-8")
 
 
-def rebuild(site: Path, out_dir: Path, now: datetime | None) -> BuildResult:
+def rebuild(site: Path, out_dir: Path, now: datetime | None, owned: bool = True) -> BuildResult:
     started = time.perf_counter()
     try:
-        result = build(site, out_dir, now, preview=True)
+        result = build(site, out_dir, now, preview=True, replace_any=owned or (out_dir / PREVIEW_DIR).is_dir())
     except Exception as exc:  # the preview must survive anything a half-saved file does
         problems = Problems()
         problems.error("(build)", None, None, f"{exc.__class__.__name__}: {exc}")
@@ -102,12 +102,13 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
         temporary = Path(tempfile.mkdtemp(prefix="catalogue-preview-"))
         out = temporary / "site"
     out = out.resolve()
-    rebuild(site, out, now)
+    owned = temporary is not None
+    rebuild(site, out, now, owned)
     server = Server()
     for name in WATCHED:
         path = site / name
         if path.exists():
-            server.watch(str(path), lambda: rebuild(site, out, now), delay=0.05)
+            server.watch(str(path), lambda: rebuild(site, out, now, owned), delay=0.05)
     print(f"Preview on http://127.0.0.1:{port}/  (Ctrl+C to stop)", flush=True)
     try:
         server.serve(host="127.0.0.1", port=port, root=str(out), open_url_delay=None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 LinkStyle = Literal["pretty", "files"]
 
@@ -56,3 +56,8 @@ def absolute(base_url: str, out_path: str) -> str:
     """Public address of an output file, for canonical links, hreflang, sitemaps, feeds."""
     path = out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
     return base_url + quote(path, safe="/._-~")
+
+
+def root_relative(base_url: str, out_path: str) -> str:
+    """"/ocop/en/" for base_url https://host/ocop/: right at any depth of the same host."""
+    return urlsplit(absolute(base_url, out_path)).path

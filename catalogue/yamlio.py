@@ -104,6 +104,8 @@ def parse_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
         what = exc.problem or exc.context or "invalid YAML"
+        if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
+            what += " (a tab character: indent with spaces, not tabs)"
         problems.error(rel_path, line, None, f"YAML syntax error: {what}{_syntax_hint(what)}")
         return None
     except yaml.YAMLError as exc:
@@ -137,8 +139,6 @@ def parse_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 
 def _syntax_hint(what: str) -> str:
     if "mapping values are not allowed" in what:
         return " (a value containing ': ' must be put in quotes)"
-    if "found character '\\t'" in what:
-        return " (use spaces, not tabs, for indentation)"
     return ""
 
 

@@ -68,6 +68,7 @@ def crawl(site: Path, base_url: str = "", files_only: bool = False) -> tuple[lis
     """Every internal link, image, script, stylesheet and #anchor of every page must resolve."""
     broken: list[Broken] = []
     checked = 0
+    base_path = urlsplit(base_url).path if base_url else ""
     ids: dict[Path, set[str]] = {}
     for page in sorted(site.rglob("*.html")):
         rel_page = page.relative_to(site).as_posix()
@@ -81,9 +82,12 @@ def crawl(site: Path, base_url: str = "", files_only: bool = False) -> tuple[lis
         for url in urls:
             if url.startswith(("mailto:", "tel:", "data:")):
                 continue
-            if page.name == "404.html" and not url.startswith(("http:", "https:", "#")):
-                broken.append(Broken(rel_page, url, "a 404 page is served at any depth: use absolute links"))
-                continue
+            if page.name == "404.html":
+                if not url.startswith(("http:", "https:", "#", "/")):
+                    broken.append(Broken(rel_page, url, "a 404 page is served at any depth: use root-based links"))
+                    continue
+                if url.startswith("/") and base_path and url.startswith(base_path):
+                    url = base_url + url[len(base_path):]
             target, fragment, problem = _resolve(site, page, url, base_url, files_only)
             if target is None:
                 continue

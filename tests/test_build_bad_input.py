@@ -230,3 +230,34 @@ def test_usage_errors_exit_2(site: Path) -> None:
 def test_clean_site_exits_0(site: Path, command: list[str]) -> None:
     done = run_cli(*command, cwd=site)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_thousands_separator_in_a_currency_without_decimals(site: Path) -> None:
+    edit(site, f"{PRODUCT}/product.yaml", "amount: 85000", "amount: 85.000")
+    msg = only(messages(build_fails(site)), "amount")
+    assert msg == (f"{PRODUCT}/product.yaml:10: packaging[0].unit_price.amount: VND has no decimals, so 85.000 "
+                   "is read as 85; write the whole amount without separators, e.g. 85000")
+
+
+def test_tab_indentation_is_explained(site: Path) -> None:
+    edit(site, f"{PRODUCT}/product.yaml", "district: tam-duong", "district:\n\ttam-duong")
+    msg = only(messages(build_fails(site)), "YAML")
+    assert "indent with spaces, not tabs" in msg
+
+
+def test_organizer_that_looks_like_a_misspelt_producer_slug_warns(site: Path) -> None:
+    edit(site, "content/events/hoi-thao-che/event.yaml", "organizer: htx-ta-leng", "organizer: htx-ta-lenh")
+    from conftest import NOW
+
+    from catalogue.pipeline import build
+    result = build(site, site / "public", NOW)
+    assert result.ok
+    assert [p.format() for p in result.problems.warnings] == [
+        "content/events/hoi-thao-che/event.yaml:7: warning: organizer: 'htx-ta-lenh' looks like a producer slug, "
+        "but there is no folder content/producers/htx-ta-lenh; fix the slug or write the organiser's name"]
+
+
+def test_producer_district_without_products_builds(site: Path) -> None:
+    edit(site, "content/producers/htx-ta-leng/producer.yaml", "district: tam-duong", "district: sin-ho")
+    edit(site, "content/products/mac-ca/product.yaml", "district: sin-ho", "district: tam-duong")
+    build_ok(site)
