@@ -128,3 +128,23 @@ def test_arabic_product_keeps_codes_and_prices_left_to_right(chromium, example_h
         assert overflow(page) <= 0
     finally:
         context.close()
+
+
+def test_axe_catches_a_missing_alt(chromium, example_public: Path, tmp_path: Path) -> None:
+    """The accessibility gate is real: an image without alt text fails it."""
+    import shutil
+
+    from axe_playwright_python.sync_playwright import Axe
+    from sitehttp import serve_folder
+
+    copy = tmp_path / "copy"
+    shutil.copytree(example_public, copy)
+    page_file = copy / "en/products/index.html"
+    page_file.write_text(page_file.read_text(encoding="utf-8").replace(' alt="', ' data-alt="'), encoding="utf-8")
+    with serve_folder(copy) as base:
+        context, page, _, _ = open_page(chromium, base + "en/products/", 1280)
+        try:
+            results = Axe().run(page, options={"resultTypes": ["violations"], "preload": False})
+            assert "image-alt" in {v["id"] for v in results.response["violations"]}
+        finally:
+            context.close()

@@ -261,3 +261,9 @@ def test_producer_district_without_products_builds(site: Path) -> None:
     edit(site, "content/producers/htx-ta-leng/producer.yaml", "district: tam-duong", "district: sin-ho")
     edit(site, "content/products/mac-ca/product.yaml", "district: sin-ho", "district: tam-duong")
     build_ok(site)
+
+
+def test_check_on_the_example_site_exits_0() -> None:
+    done = run_cli("check", "--now", "2026-11-29", cwd=REPO)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "check: OK, 0 warning(s)"
