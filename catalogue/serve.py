@@ -1,23 +1,31 @@
 """Preview server: build, serve on 127.0.0.1 with live reload, rebuild on every change.
 
 A failed rebuild keeps the last good pages and shows the problems over them, until fixed.
+Editors also get pages that are never published: /_preview/translations.html (what is
+missing or stale, with links to the files) and the source files themselves.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import mimetypes
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import unquote
 
-from catalogue.pipeline import BuildResult, build
+from catalogue.pipeline import BuildResult, build, load_site
 from catalogue.problems import Problems
 
-PREVIEW_DIR = "_preview"
+PREVIEW = "/_preview/"
 WATCHED = ("site.yaml", "content", "themes", "locales", "templates", "static")
+SOURCE_SUFFIXES = (".md", ".yaml", ".po")
 
 OVERLAY_JS = r"""/* Preview only: shows build problems over the page until they are fixed. */
 (function () {
@@ -32,7 +40,7 @@ OVERLAY_JS = r"""/* Preview only: shows build problems over the page until they 
       box.setAttribute("dir", "ltr");
       box.style.cssText = "position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;" +
         "background:#2b0d0d;color:#ffe9e9;font:14px/1.5 ui-monospace,monospace;padding:1rem 1.2rem;" +
-        "border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.4);z-index:99999;text-align:left";
+        "border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.4);z-index:99999;text-align:start";
       document.body.appendChild(box);
     }
     box.textContent = "";
@@ -40,7 +48,7 @@ OVERLAY_JS = r"""/* Preview only: shows build problems over the page until they 
     h.textContent = "Build failed: " + problems.length + " problem(s). The page shows the last good build.";
     box.appendChild(h);
     var list = document.createElement("ul");
-    list.style.cssText = "margin:.5rem 0 0;padding-left:1.2rem";
+    list.style.cssText = "margin:.5rem 0 0;padding-inline-start:1.2rem";
     problems.forEach(function (p) {
       var li = document.createElement("li");
       li.textContent = p;
@@ -63,34 +71,141 @@ WAITING_HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><ti
 """
 
 
-def write_status(out_dir: Path, result: BuildResult) -> None:
-    folder = out_dir / PREVIEW_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "overlay.js").write_text(OVERLAY_JS, encoding="utf-8")
-    errors = [p.format() for p in result.problems.errors] if not result.ok else []
-    status = {"ok": result.ok, "problems": errors, "built": time.time()}
-    (folder / "status.json").write_text(json.dumps(status, ensure_ascii=False), encoding="utf-8")
-    if not (out_dir / "index.html").exists():
-        (out_dir / "index.html").write_text(WAITING_HTML, encoding="utf-8")
+class Preview:
+    """The preview's state: where the pages are, and what the last build said."""
 
+    def __init__(self, site: Path, out_dir: Path, now: datetime | None, owned: bool):
+        self.site = site
+        self.out_dir = out_dir
+        self.now = now
+        self.owned = owned
+        self.result: BuildResult | None = None
+        self.lock = threading.Lock()
 
-def rebuild(site: Path, out_dir: Path, now: datetime | None, owned: bool = True) -> BuildResult:
-    started = time.perf_counter()
-    try:
-        result = build(site, out_dir, now, preview=True, replace_any=owned or (out_dir / PREVIEW_DIR).is_dir())
-    except Exception as exc:  # the preview must survive anything a half-saved file does
+    def rebuild(self) -> BuildResult:
+        started = time.perf_counter()
+        with self.lock:
+            try:
+                result = build(self.site, self.out_dir, self.now, preview=True,
+                               replace_any=self.owned or (self.out_dir / ".preview").is_file())
+                if result.ok:
+                    (self.out_dir / ".preview").write_text("catalogue preview\n")
+            except Exception as exc:  # a half-saved file must never stop the preview
+                problems = Problems()
+                problems.error("(build)", None, None, f"{exc.__class__.__name__}: {exc}")
+                result = BuildResult(problems)
+            self.result = result
+        stamp = time.strftime("%H:%M:%S")
+        if result.ok:
+            print(f"[{stamp}] rebuilt {result.pages} pages in {time.perf_counter() - started:.2f} s", flush=True)
+        else:
+            print(f"[{stamp}] build failed; showing the last good build:", flush=True)
+            for problem in result.problems.errors:
+                print("  " + problem.format(), flush=True)
+        return result
+
+    def status(self) -> dict[str, Any]:
+        result = self.result
+        errors = [p.format() for p in result.problems.errors] if result and not result.ok else []
+        return {"ok": bool(result and result.ok), "problems": errors}
+
+    # --- the WSGI application ---------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = unquote(environ.get("PATH_INFO", "/"))
+        if path.startswith(PREVIEW):
+            status, content_type, body = self.preview_page(path[len(PREVIEW):])
+        else:
+            status, content_type, body = self.output_file(path)
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                                ("Cache-Control", "no-store")])
+        return [body]
+
+    def output_file(self, path: str) -> tuple[str, str, bytes]:
+        target = _inside(self.out_dir, path.lstrip("/"))
+        if target is not None and target.is_dir():
+            target = target / "index.html"
+        if target is None or not target.is_file():
+            if not (self.out_dir / "index.html").is_file():
+                return "200 OK", "text/html; charset=utf-8", WAITING_HTML.encode()
+            missing = self.out_dir / "404.html"
+            body = missing.read_bytes() if missing.is_file() else b"not found"
+            return "404 Not Found", "text/html; charset=utf-8", body
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/javascript", "image/svg+xml"):
+            content_type += "; charset=utf-8"
+        return "200 OK", content_type, target.read_bytes()
+
+    def preview_page(self, name: str) -> tuple[str, str, bytes]:
+        if name == "status.json":
+            return "200 OK", "application/json", json.dumps(self.status(), ensure_ascii=False).encode()
+        if name == "overlay.js":
+            return "200 OK", "application/javascript; charset=utf-8", OVERLAY_JS.encode()
+        if name in ("", "translations.html"):
+            return "200 OK", "text/html; charset=utf-8", self.translation_page().encode()
+        if name.startswith("source/"):
+            target = _inside(self.site, name[len("source/"):])
+            if target is not None and target.is_file() and target.suffix in SOURCE_SUFFIXES:
+                return "200 OK", "text/plain; charset=utf-8", target.read_bytes()
+        return "404 Not Found", "text/plain; charset=utf-8", b"not found"
+
+    def translation_page(self) -> str:
+        from catalogue.report import build_report
+
         problems = Problems()
-        problems.error("(build)", None, None, f"{exc.__class__.__name__}: {exc}")
-        result = BuildResult(problems)
-    write_status(out_dir, result)
-    stamp = time.strftime("%H:%M:%S")
-    if result.ok:
-        print(f"[{stamp}] rebuilt {result.pages} pages in {time.perf_counter() - started:.2f} s", flush=True)
+        loaded = load_site(self.site, problems, self.now)
+        if loaded is None:
+            return _page("Translations", "<p>The site cannot be loaded; see the problems.</p>"
+                         "<script src='/_preview/overlay.js'></script>")
+        report = build_report(loaded.config, loaded.site, loaded.theme, problems)
+        return render_translation_report(report)
+
+
+def render_translation_report(report: Any) -> str:
+    """The editors' report as one self-contained HTML page."""
+    esc = html.escape
+    parts = ["<h1>Translation status</h1>",
+             "<p>Not published. <strong>missing</strong>: no file yet; <strong>stale</strong>: the source "
+             "text changed after the translation was stamped; <strong>untracked</strong>: no "
+             "<code>translation_of</code> yet. After checking a translation, run "
+             "<code>python build.py i18n stamp products/SLUG LANG</code>.</p>",
+             "<h2>Summary</h2><table><thead><tr><th scope='col'>Language</th>"]
+    statuses = ("translated", "untracked", "stale", "missing")
+    parts += [f"<th scope='col'>{s}</th>" for s in statuses] + ["<th scope='col'>UI strings</th></tr></thead><tbody>"]
+    for lang, counts in report.counts().items():
+        parts.append(f"<tr><th scope='row'>{esc(lang)}</th>" + "".join(f"<td>{counts[s]}</td>" for s in statuses)
+                     + f"<td>{report.ui_coverage.get(lang, 100.0):.1f}%</td></tr>")
+    parts.append("</tbody></table><h2>Entries needing work</h2>")
+    todo = [e for e in report.entries if e.status != "translated"]
+    if not todo:
+        parts.append("<p>Everything is translated and up to date.</p>")
     else:
-        print(f"[{stamp}] build failed; showing the last good build:", flush=True)
-        for problem in result.problems.errors:
-            print("  " + problem.format(), flush=True)
-    return result
+        parts.append("<table><thead><tr><th scope='col'>Entry</th><th scope='col'>Language</th>"
+                     "<th scope='col'>Status</th><th scope='col'>Files</th></tr></thead><tbody>")
+        for item in todo:
+            translation = (f"<a href='/_preview/source/{esc(item.file)}'>{esc(item.file)}</a>"
+                           if item.status != "missing" else f"{esc(item.file)} (to create)")
+            parts.append(f"<tr class='{item.status}'><td>{esc(item.kind)}/{esc(item.slug)}</td>"
+                         f"<td>{esc(item.lang)}</td><td>{item.status}</td><td>{translation}<br>"
+                         f"source: <a href='/_preview/source/{esc(item.source_file)}'>{esc(item.source_file)}</a>"
+                         f" (hash {esc(item.source_hash)})</td></tr>")
+        parts.append("</tbody></table>")
+    return _page("Translation status", "".join(parts))
+
+
+def _page(title: str, body: str) -> str:
+    style = ("body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#1c2421}"
+             "table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #dde3df;"
+             "padding:.35rem .5rem;text-align:start;vertical-align:top}.stale td{background:#fbe9e1}"
+             ".missing td{background:#f6ecd4}code{background:#eef3f0;padding:0 .2em}")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{body}</body></html>")
+
+
+def _inside(root: Path, rel: str) -> Path | None:
+    """`root/rel`, or None when `rel` tries to leave `root`."""
+    base = root.resolve()
+    target = (base / rel).resolve()
+    return target if target == base or target.is_relative_to(base) else None
 
 
 def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
@@ -101,18 +216,18 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
     if out is None:
         temporary = Path(tempfile.mkdtemp(prefix="catalogue-preview-"))
         out = temporary / "site"
-    out = out.resolve()
-    owned = temporary is not None
-    rebuild(site, out, now, owned)
-    server = Server()
+    preview = Preview(site, out.resolve(), now, owned=temporary is not None)
+    preview.rebuild()
+    server = Server(app=preview)
     for name in WATCHED:
         path = site / name
         if path.exists():
-            server.watch(str(path), lambda: rebuild(site, out, now, owned), delay=0.05)
-    print(f"Preview on http://127.0.0.1:{port}/  (Ctrl+C to stop)", flush=True)
+            server.watch(str(path), preview.rebuild, delay=0.05)
+    print(f"Preview on http://127.0.0.1:{port}/  (translation report: "
+          f"http://127.0.0.1:{port}/_preview/translations.html; Ctrl+C to stop)", flush=True)
     try:
-        server.serve(host="127.0.0.1", port=port, root=str(out), open_url_delay=None,
-                     restart_delay=0, live_css=False)
+        server.serve(host="127.0.0.1", port=port, open_url_delay=None, restart_delay=0, live_css=False,
+                     debug=False)
     except KeyboardInterrupt:
         pass
     finally:

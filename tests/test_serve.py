@@ -1,0 +1,105 @@
+"""The preview server, as an editor uses it: real process, real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the preview")
+
+
+@pytest.fixture
+def server(site: Path, tmp_path: Path):
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", str(port),
+                                "--now", "2026-11-29"], cwd=site, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(lambda: get(base + "en/")[0] == 200)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def status(base: str) -> dict:
+    return json.loads(get(base + "_preview/status.json")[1])
+
+
+def test_rebuilds_after_an_edit_and_serves_the_new_text(server: str, site: Path) -> None:
+    code, body = get(server + "en/products/che-ta-leng/")
+    assert code == 200 and "Green tea from ancient trees." in body
+    assert "livereload.js" in body and "/_preview/overlay.js" in body
+    en = site / "content/products/che-ta-leng/en.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("ancient trees", "hundred-year-old trees"),
+                  encoding="utf-8")
+    wait_for(lambda: "hundred-year-old trees" in get(server + "en/products/che-ta-leng/")[1])
+
+
+def test_broken_content_shows_problems_then_recovers(server: str, site: Path) -> None:
+    data = site / "content/products/che-ta-leng/product.yaml"
+    good = data.read_text(encoding="utf-8")
+    data.write_text(good.replace('hs_code: "0902.10"', "hs_code: 0902.10"), encoding="utf-8")
+    wait_for(lambda: not status(server)["ok"])
+    problems = status(server)["problems"]
+    assert problems == ["content/products/che-ta-leng/product.yaml:6: hs_code: must be text, not the number "
+                        "902.1 (YAML read 0902.10 as the number 902.1, losing characters); write it in quotes: "
+                        'hs_code: "0902.10"']
+    code, body = get(server + "en/products/che-ta-leng/")
+    assert code == 200 and "Ta Leng Shan tuyet tea" in body  # the last good build is still served
+    data.write_text(good, encoding="utf-8")
+    wait_for(lambda: status(server)["ok"])
+    assert status(server)["problems"] == []
+
+
+def test_translation_report_page_is_served_but_not_published(server: str, site: Path) -> None:
+    code, body = get(server + "_preview/translations.html")
+    assert code == 200
+    import lxml.html
+    doc = lxml.html.fromstring(body)
+    rows = {(r.cssselect("td")[0].text_content(), r.cssselect("td")[1].text_content()):
+            r.cssselect("td")[2].text_content() for r in doc.cssselect("tr.missing, tr.stale, tr.untracked")}
+    assert rows[("product/mac-ca", "en")] == "missing"
+    assert rows[("product/che-ta-leng", "en")] == "untracked"
+    link = doc.cssselect("a[href$='che-ta-leng/en.md']")[0].get("href")
+    code, source = get(server + link.lstrip("/"))
+    assert code == 200 and source.startswith("---\nname: Ta Leng Shan tuyet tea")
+    assert get(server + "_preview/source/../../../etc/passwd")[0] == 404
+    assert not (site / "public").exists()
