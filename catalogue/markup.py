@@ -81,7 +81,9 @@ class MarkdownRenderer:
         self._md = markdown.Markdown(
             extensions=["tables", "attr_list", "footnotes", "sane_lists", "def_list",
                         _BodyExtension(self)],
-            extension_configs={"footnotes": {"BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}"}},
+            # an upward arrow reads the same in both directions, unlike the default ↩
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}",
+                                             "BACKLINK_TEXT": "↑"}},
             output_format="html",
         )
 
