@@ -10,7 +10,7 @@ from typing import Sequence, TextIO
 
 from catalogue import __version__
 from catalogue.pipeline import build, load_site
-from catalogue.problems import Problems
+from catalogue.problems import Problem, Problems
 
 COMMANDS = ("build", "check", "serve")
 
@@ -42,6 +42,15 @@ def make_parser() -> argparse.ArgumentParser:
 
     p_check = sub.add_parser("check", help="validate only; list every problem")
     site_arg(p_check)
+    p_check.add_argument("--format", choices=("text", "json", "github"), default="text",
+                         help="github: annotations for a pull request's changed lines")
+
+    p_new = sub.add_parser("new", help="scaffold a product, producer or event")
+    p_new.add_argument("kind", choices=("product", "producer", "event"))
+    p_new.add_argument("name", help="the entry's name, in the language of --lang")
+    p_new.add_argument("--lang", default=None, help="language of NAME and of the first text (default: source)")
+    p_new.add_argument("--slug", default=None, help="folder name, if not made from NAME")
+    site_arg(p_new)
 
     p_serve = sub.add_parser("serve", help="preview on 127.0.0.1 with live reload")
     site_arg(p_serve)
@@ -70,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(args_list)
     if args.command == "check":
-        return run_check(args.site, args.now, sys.stdout)
+        return run_check(args.site, args.now, sys.stdout, args.format)
+    if args.command == "new":
+        return run_new(args)
     if args.command == "i18n":
         if args.action in ("status", "stamp"):
             return run_translation_status(args, parser)
@@ -86,10 +97,22 @@ def print_problems(problems: Problems, stream: TextIO) -> None:
         print(problem.format(), file=stream)
 
 
-def run_check(site: Path, now: datetime | None, stream: TextIO) -> int:
+def run_check(site: Path, now: datetime | None, stream: TextIO, fmt: str = "text") -> int:
     problems = Problems()
     load_site(site, problems, now)
-    print_problems(problems, stream)
+    if fmt == "json":
+        import json
+        print(json.dumps({"ok": not problems.has_errors(), "errors": len(problems.errors),
+                          "warnings": len(problems.warnings),
+                          "problems": [{"path": p.path, "line": p.line, "field": p.field, "message": p.message,
+                                        "severity": p.severity} for p in problems.sorted()]},
+                         ensure_ascii=False, indent=1), file=stream)
+        return 1 if problems.has_errors() else 0
+    if fmt == "github":
+        for problem in problems.sorted():
+            print(github_annotation(problem), file=stream)
+    else:
+        print_problems(problems, stream)
     errors, warnings = len(problems.errors), len(problems.warnings)
     if errors:
         print(f"check: {errors} error(s), {warnings} warning(s)", file=stream)
@@ -179,4 +202,49 @@ def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentPa
                 changed += 1
                 print(f"stamped {text.rel_path}: translation_of: {digest}")
     print(f"{changed} file(s) stamped")
+    return 0
+
+
+def github_annotation(problem: Problem) -> str:
+    """A workflow command, so a pull request shows the problem on the line it is about."""
+    def data(value: str) -> str:
+        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(value: str) -> str:
+        return data(value).replace(":", "%3A").replace(",", "%2C")
+
+    props = [f"file={prop(problem.path)}"]
+    if problem.line:
+        props.append(f"line={problem.line}")
+    if problem.field:
+        props.append(f"title={prop(problem.field)}")
+    level = "error" if problem.severity == "error" else "warning"
+    return f"::{level} {','.join(props)}::{data(problem.message)}"
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from catalogue.config import load_config
+    from catalogue.pipeline import resolve_now
+    from catalogue.scaffold import ScaffoldError, scaffold
+
+    problems = Problems()
+    config = load_config(args.site, problems)
+    if config is None:
+        print_problems(problems, sys.stderr)
+        return 1
+    try:
+        made = scaffold(config, args.kind, args.name, args.lang, args.slug, resolve_now(args.now).date().isoformat())
+    except ScaffoldError as exc:
+        print(f"new: {exc}", file=sys.stderr)
+        return 1
+    rel = made.folder.relative_to(config.root).as_posix()
+    print(f"created {rel}/")
+    for path in made.files:
+        print(f"  {path.relative_to(config.root).as_posix()}")
+    print(f"""
+next:
+  1. open {rel}/{args.kind}.yaml and replace every FILL_IN (the comments list the allowed codes)
+  2. write the summary and the description in {made.files[1].name}{" and add photos to the folder" if args.kind == "product" else ""}
+  3. python build.py check      (lists anything still missing, with file and line)
+  4. python build.py serve      (see the page at http://127.0.0.1:8000/)""")
     return 0

@@ -111,8 +111,16 @@ def sanitise(html: str) -> str:
 BODY_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
 
 
+_NOT_MARKDOWN = re.compile(r"<!--.*?-->|^(```|~~~).*?^\1|`[^`\n]*`", re.S | re.M)
+
+
 def body_image_refs(source: str) -> list[tuple[int, str]]:
-    """(line within body, target) of every Markdown image, for checking before rendering."""
+    """(line within body, target) of every Markdown image, for checking before rendering.
+
+    Comments and code are blanked first (keeping their line breaks): an example in them is
+    not an image.
+    """
+    source = _NOT_MARKDOWN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
     refs = []
     for match in BODY_IMAGE_RE.finditer(source):
         refs.append((source.count("\n", 0, match.start()), match.group(1)))

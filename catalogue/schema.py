@@ -24,6 +24,9 @@ URL_RE = re.compile(r"^https?://[^\s<>\"'/]+\.[^\s<>\"']*$|^https?://(localhost|
 CURRENCIES = frozenset(list_currencies())
 
 
+PLACEHOLDER = "FILL_IN"  # what `new` writes into required fields
+
+
 class _Invalid:
     def __repr__(self) -> str:
         return "INVALID"
@@ -262,6 +265,11 @@ class RecordSpec:
                     ctx.problems.error(ctx.rel_path, ctx.doc.line(path) if path else 1, child,
                                        f"required field is missing{where}")
                     ok = False
+                continue
+            if value[name] == PLACEHOLDER:
+                what = f": {spec.doc}" if spec.doc else ""
+                ctx.error(child, f"still {PLACEHOLDER}; replace it{what}")
+                ok = False
                 continue
             checked = spec.spec(value[name], child, ctx)
             if checked is INVALID:
