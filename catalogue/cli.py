@@ -39,6 +39,8 @@ def make_parser() -> argparse.ArgumentParser:
     site_arg(p_build)
     p_build.add_argument("--out", type=Path, default=None, help="output folder (default: SITE/public)")
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    p_build.add_argument("--no-cache", action="store_true", help="ignore the build cache (.cache/catalogue)")
+    p_build.add_argument("--jobs", "-j", type=int, default=None, help="processes to use (default: all cores)")
 
     p_check = sub.add_parser("check", help="validate only; list every problem")
     site_arg(p_check)
@@ -89,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         from catalogue.serve import serve
         return serve(args.site, args.port, args.out, args.now)
-    return run_build(args.site, args.out or args.site / "public", args.now, args.quiet)
+    return run_build(args.site, args.out or args.site / "public", args.now, args.quiet,
+                     not args.no_cache, args.jobs)
 
 
 def print_problems(problems: Problems, stream: TextIO) -> None:
@@ -121,16 +124,44 @@ def run_check(site: Path, now: datetime | None, stream: TextIO, fmt: str = "text
     return 0
 
 
-def run_build(site: Path, out: Path, now: datetime | None, quiet: bool) -> int:
-    result = build(site, out, now)
+class ProgressBar:
+    """A one-line bar on a terminal; silent when output is a file or a pipe."""
+
+    def __init__(self, stream: TextIO, enabled: bool):
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        percent = done * 100 // total
+        if percent == self.shown and done != total:
+            return
+        self.shown = percent
+        filled = percent * 30 // 100
+        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} pages")
+        if done == total:
+            self.stream.write("\r" + " " * 60 + "\r")
+        self.stream.flush()
+
+
+def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cache: bool = True,
+              jobs: int | None = None) -> int:
+    if jobs is not None and jobs < 1:
+        print("build: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    result = build(site, out, now, progress=ProgressBar(sys.stderr, not quiet), use_cache=use_cache,
+                   workers=jobs)
     print_problems(result.problems, sys.stderr)
     if not result.ok:
         print(f"build failed: {len(result.problems.errors)} error(s); {out} was left unchanged",
               file=sys.stderr)
         return 1
     if not quiet:
-        print(f"built {result.pages} pages in {result.languages} languages, {result.images} images, "
-              f"{len(result.problems.warnings)} warning(s), {result.seconds:.1f} s -> {out}")
+        print(f"built {result.pages} pages in {result.languages} languages, {result.images} images "
+              f"({result.encoded} resized), {len(result.problems.warnings)} warning(s), "
+              f"{result.seconds:.1f} s -> {out}")
     return 0
 
 

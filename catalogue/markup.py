@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from typing import Any  # noqa: F401
+from typing import Callable
 
 import markdown
 import nh3
@@ -37,6 +37,11 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _RELATIVE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ImageResolver = Callable[[str], "tuple[str, int, int] | None"]
+
+
+def _no_images(name: str) -> None:
+    return None
 
 
 class _BodyTree(Treeprocessor):
@@ -59,7 +64,12 @@ class _BodyTree(Treeprocessor):
         for image in root.iter("img"):
             src = image.get("src", "")
             if _RELATIVE_FILE.match(src):
-                image.set("src", self.renderer.media_prefix + src)
+                resolved = self.renderer.resolve(src)
+                if resolved is not None:
+                    url, width, height = resolved
+                    image.set("src", url)
+                    image.set("width", str(width))
+                    image.set("height", str(height))
             image.set("loading", "lazy")
             image.set("decoding", "async")
 
@@ -77,7 +87,7 @@ class MarkdownRenderer:
     """One reusable Markdown converter; cheap to call once per page."""
 
     def __init__(self) -> None:
-        self.media_prefix = ""
+        self.resolve: ImageResolver = _no_images
         self._md = markdown.Markdown(
             extensions=["tables", "attr_list", "footnotes", "sane_lists", "def_list",
                         _BodyExtension(self)],
@@ -87,9 +97,9 @@ class MarkdownRenderer:
             output_format="html",
         )
 
-    def render(self, source: str, media_prefix: str = "") -> str:
-        """Markdown -> safe HTML; `media_prefix` is the URL of the entry's media folder + '/'."""
-        self.media_prefix = media_prefix
+    def render(self, source: str, resolve: "ImageResolver | None" = None) -> str:
+        """Markdown -> safe HTML; `resolve` maps an image file of the entry to (url, width, height)."""
+        self.resolve = resolve or _no_images
         self._md.reset()
         html = self._md.convert(source)
         return sanitise(html)

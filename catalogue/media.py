@@ -1,27 +1,68 @@
-"""Images of entries: checked with Pillow, measured, and planned into the output."""
+"""Images of entries: checked and measured when the site is loaded, resized when it is written.
+
+Every image becomes a few widths in WebP plus the same widths in its own format (JPEG or PNG)
+for browsers without WebP; EXIF orientation is applied and all metadata (GPS, camera) is
+dropped. Results are cached by the source's content hash, outside the output folder, so an
+unchanged photo is never encoded twice.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Mapping
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from catalogue import urls
 from catalogue.load import IMAGE_SUFFIXES, KIND_FOLDERS
 from catalogue.model import Site
 from catalogue.problems import Problems
 
-MAX_PIXELS = 40_000_000  # larger images are a mistake (a raw camera file), not a catalogue photo
+MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo
+MAX_BYTES = 25_000_000
+WIDTHS = (320, 640, 1280)
+QUALITY = {"webp": 80, "jpg": 82}
+PIPELINE_VERSION = "1"  # bump when encoding changes, so caches are not reused
+EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class Variant:
+    width: int
+    height: int
+    out_path: str
+    mime: str
+
+    @property
+    def extension(self) -> str:
+        return PurePosixPath(self.out_path).suffix.lstrip(".")
 
 
 @dataclass(frozen=True)
 class ImageAsset:
     src_path: Path
-    out_path: str  # inside the output folder
-    width: int
+    rel_path: str  # relative to the site, for messages
+    digest: str  # sha256 of the source bytes
+    width: int  # after EXIF orientation
     height: int
+    has_alpha: bool
+    variants: tuple[Variant, ...]
+
+    @property
+    def largest(self) -> Variant:
+        return max((v for v in self.variants if v.mime != "image/webp"), key=lambda v: v.width)
+
+    def of(self, mime: str) -> tuple[Variant, ...]:
+        return tuple(v for v in self.variants if v.mime == mime)
+
+    @property
+    def fallback_mime(self) -> str:
+        return "image/png" if self.has_alpha else "image/jpeg"
 
 
 @dataclass(frozen=True)
@@ -43,25 +84,105 @@ def collect_media(site: Site, problems: Problems) -> MediaIndex:
                 if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
                     continue
                 rel = f"{entry.rel_dir}/{path.name}"
-                size = probe(path, rel, problems)
-                if size is not None:
-                    images[(entry.rel_dir, path.name)] = ImageAsset(
-                        path, urls.media(folder, entry.slug, path.name), *size)
+                if not Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(entry.src_dir))):
+                    continue  # a link out of the folder: reported by the loader, never read
+                asset = probe(path, rel, f"media/{folder}/{entry.slug}", problems)
+                if asset is not None:
+                    images[(entry.rel_dir, path.name)] = asset
     return MediaIndex(images)
 
 
-def probe(path: Path, rel: str, problems: Problems) -> tuple[int, int] | None:
-    """Width and height, or a problem naming the file when Pillow cannot read it."""
+def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset | None:
+    """Measure an image (after EXIF rotation), or report why it cannot be used."""
     try:
-        with Image.open(path) as image:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            problems.error(rel, None, None, f"image file is {size / 1e6:.0f} MB; save it smaller than "
+                                            f"{MAX_BYTES // 1_000_000} MB (e.g. 2000 pixels wide, JPEG quality 85)")
+            return None
+        data = path.read_bytes()
+        with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 problems.error(rel, None, None, f"image is {width}×{height} pixels; resize it below "
                                                 f"{MAX_PIXELS // 1_000_000} megapixels")
                 return None
-            image.verify()
+            orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+            has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+            image.load()  # decode fully: a truncated file fails here, not in the middle of a build
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         problems.error(rel, None, None, f"cannot read image: {exc.__class__.__name__}: "
                                         f"{str(exc) or 'the file is damaged or not an image'}")
         return None
-    return width, height
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    stem = PurePosixPath(path.name).stem
+    fallback_ext, fallback_mime = ("png", "image/png") if has_alpha else ("jpg", "image/jpeg")
+    variants = []
+    for target in planned_widths(width):
+        h = max(1, round(height * target / width))
+        variants.append(Variant(target, h, f"{out_dir}/{stem}-{target}.webp", "image/webp"))
+        variants.append(Variant(target, h, f"{out_dir}/{stem}-{target}.{fallback_ext}", fallback_mime))
+    return ImageAsset(path, rel, hashlib.sha256(data).hexdigest(), width, height, has_alpha, tuple(variants))
+
+
+def planned_widths(width: int) -> list[int]:
+    return sorted({w for w in WIDTHS if w < width} | {min(width, WIDTHS[-1])})
+
+
+# --- encoding, cached -------------------------------------------------------------------
+
+def cache_folder(cache_root: Path, asset: ImageAsset) -> Path:
+    return cache_root / "images" / f"{asset.digest[:32]}-v{PIPELINE_VERSION}"
+
+
+def cached_file(cache_root: Path, asset: ImageAsset, variant: Variant) -> Path:
+    return cache_folder(cache_root, asset) / f"{variant.width}.{variant.extension}"
+
+
+def is_cached(cache_root: Path, asset: ImageAsset) -> bool:
+    return all(cached_file(cache_root, asset, v).is_file() for v in asset.variants)
+
+
+def encode(asset: ImageAsset, cache_root: Path) -> None:
+    """Write every variant of `asset` into the cache (atomically: a crash leaves no half file)."""
+    folder = cache_folder(cache_root, asset)
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(asset.src_path) as original:
+        image = ImageOps.exif_transpose(original)
+        image = image.convert("RGBA" if asset.has_alpha else "RGB")
+        for variant in asset.variants:
+            target = cached_file(cache_root, asset, variant)
+            if target.is_file():
+                continue
+            resized = image if variant.width == image.width else \
+                image.resize((variant.width, variant.height), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            if variant.extension == "webp":
+                resized.save(buffer, "WEBP", quality=QUALITY["webp"], method=4)
+            elif variant.extension == "png":
+                resized.save(buffer, "PNG", optimize=True)
+            else:
+                resized.save(buffer, "JPEG", quality=QUALITY["jpg"], optimize=True, progressive=True)
+            handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
+            with os.fdopen(handle, "wb") as out:
+                out.write(buffer.getvalue())
+            os.replace(temp, target)
+
+
+def _encode_job(args: tuple[ImageAsset, Path]) -> str:
+    asset, cache_root = args
+    encode(asset, cache_root)
+    return asset.rel_path
+
+
+def ensure_encoded(assets: Iterable[ImageAsset], cache_root: Path, workers: int = 1) -> int:
+    """Encode what the cache lacks; returns how many images had to be encoded."""
+    missing = [a for a in assets if not is_cached(cache_root, a)]
+    if workers > 1 and len(missing) > 2:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_encode_job, [(a, cache_root) for a in missing]))
+    else:
+        for asset in missing:
+            encode(asset, cache_root)
+    return len(missing)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gettext
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -16,7 +18,7 @@ from catalogue.link import link_site
 from catalogue.load import load_content
 from catalogue.locales import Language, load_languages, load_translations
 from catalogue.markup import body_image_refs
-from catalogue.media import MediaIndex, collect_media
+from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
 from catalogue.model import Site
 from catalogue.outputs import ics
 from catalogue.outputs.sitemap import robots_txt, sitemap_xml
@@ -51,6 +53,7 @@ class BuildResult:
     pages: int = 0
     files: int = 0
     images: int = 0
+    encoded: int = 0  # images that were not in the cache
     languages: int = 0
     seconds: float = 0.0
     out_dir: Path | None = None
@@ -115,8 +118,13 @@ def check_bodies(site: Site, problems: Problems) -> None:
                                        f"image {target!r} not found in {entry.rel_dir}/")
 
 
+def default_cache(root: Path) -> Path:
+    return root / ".cache" / "catalogue"
+
+
 def build(root: Path, out_dir: Path, now: datetime | None = None,
-          progress: Progress | None = None, preview: bool = False, replace_any: bool = False) -> BuildResult:
+          progress: Progress | None = None, preview: bool = False, replace_any: bool = False,
+          cache_dir: Path | None = None, use_cache: bool = True, workers: int | None = None) -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems)
@@ -128,8 +136,15 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
     if loaded is None or problems.has_errors():
         return result
     output = StagedOutput(out_dir)
+    scratch = None
+    if use_cache:
+        cache_root = cache_dir or default_cache(root)
+    else:  # --no-cache: work in a throw-away cache, leave the real one alone
+        scratch = Path(tempfile.mkdtemp(prefix="catalogue-nocache-"))
+        cache_root = scratch
+    jobs = workers if workers is not None else (os.cpu_count() or 1)
     try:
-        write_site(loaded, output, problems, progress, result, preview)
+        write_site(loaded, output, problems, progress, result, preview, cache_root, jobs)
         if problems.has_errors():
             output.discard()
             return result
@@ -137,6 +152,9 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
     except BaseException:
         output.discard()
         raise
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     result.out_dir = out_dir
     result.languages = len(loaded.config.languages)
     result.seconds = time.perf_counter() - started
@@ -144,7 +162,8 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
 
 
 def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
-               progress: Progress | None, result: BuildResult, preview: bool = False) -> None:
+               progress: Progress | None, result: BuildResult, preview: bool, cache_root: Path,
+               workers: int) -> None:
     config = loaded.config
     statics = static_files(loaded.theme)
     assets = {path[len("static/"):]: path for path in statics}
@@ -167,8 +186,11 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                 output.write("404.html", renderer.render(page))
         for out_path, src in statics.items():
             output.copy(out_path, src)
-        for asset in loaded.media.images.values():
-            output.copy(asset.out_path, asset.src_path)
+        assets = list(loaded.media.images.values())
+        result.encoded = ensure_encoded(assets, cache_root, workers)
+        for asset in assets:
+            for variant in asset.variants:
+                output.copy(variant.out_path, cached_file(cache_root, asset, variant))
         write_calendars(loaded, output)
         lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
                    if p.kind == "product" and p.key and loaded.site.products[p.key].updated}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gettext
-import posixpath
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -56,7 +55,10 @@ class Renderer:
 
     @pass_context
     def _url(self, context: Context, out_path: str) -> str:
-        page: Page = context["page"]
+        return self.link(context["page"], out_path)
+
+    def link(self, page: Page, out_path: str) -> str:
+        """How `page` refers to another output file."""
         if page.kind == "not_found":  # served at any depth: only root-based links work
             return urls.root_relative(self.config.base_url, out_path)
         return urls.relative(page.out_path, out_path, self.style)
@@ -137,13 +139,15 @@ class Renderer:
     def _body(self, page: Page, entry: Entry) -> str:
         assert page.lang
         text = entry.texts.get(page.lang) or entry.texts[self.config.source_lang]
-        media_dir = posixpath.dirname(urls.media(_folder(entry), entry.slug, "x"))
-        prefix = posixpath.relpath(media_dir, posixpath.dirname(page.out_path)) + "/"
-        return self.markdown.render(text.body, prefix)
 
+        def resolve(name: str) -> tuple[str, int, int] | None:
+            asset = self.views.media.get(entry.rel_dir, name)
+            if asset is None:
+                return None
+            largest = asset.largest
+            return self.link(page, largest.out_path), largest.width, largest.height
 
-def _folder(entry: Entry) -> str:
-    return {"product": "products", "producer": "producers", "event": "events"}[entry.kind]
+        return self.markdown.render(text.body, resolve)
 
 
 def _asset_function(assets: Mapping[str, str]) -> Any:

@@ -31,10 +31,15 @@ class Label:
 
 @dataclass(frozen=True)
 class Img:
+    """A responsive image: `path` for old browsers, srcsets for the rest (paths and widths)."""
+
     path: str
     width: int
     height: int
     alt: str
+    srcset: tuple[tuple[str, int], ...] = ()
+    webp_srcset: tuple[tuple[str, int], ...] = ()
+    mime: str = "image/jpeg"
 
 
 @dataclass(frozen=True)
@@ -190,7 +195,12 @@ class ViewBuilder:
 
     def image(self, entry: Entry, name: str, alt: str) -> Img | None:
         asset = self.media.get(entry.rel_dir, name)
-        return Img(asset.out_path, asset.width, asset.height, alt) if asset else None
+        if asset is None:
+            return None
+        largest = asset.largest
+        return Img(largest.out_path, largest.width, largest.height, alt,
+                   tuple((v.out_path, v.width) for v in asset.of(asset.fallback_mime)),
+                   tuple((v.out_path, v.width) for v in asset.of("image/webp")), asset.fallback_mime)
 
     def _product_card(self, product: Product, views: LanguageViews) -> ProductCard:
         lang = views.lang.code

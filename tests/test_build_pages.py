@@ -38,10 +38,14 @@ def test_product_page_shows_every_fact_in_english(built: Path) -> None:
         ["https://shopee.vn/che-ta-leng"]
     images = doc.cssselect(".gallery img")
     assert [img.get("src") for img in images] == [
-        f"../../../media/products/{SLUG}/cover.jpg", f"../../../media/products/{SLUG}/pack.png"]
+        f"../../../media/products/{SLUG}/cover-120.jpg", f"../../../media/products/{SLUG}/pack-90.jpg"]
     assert images[0].get("width") == "120" and images[0].get("height") == "90"
+    assert images[0].get("fetchpriority") == "high" and images[1].get("loading") == "lazy"
     assert all(img.get("alt") for img in images)
-    assert (built / f"media/products/{SLUG}/cover.jpg").is_file()
+    webp = doc.cssselect(".gallery-main source")[0]
+    assert webp.get("type") == "image/webp"
+    assert webp.get("srcset") == f"../../../media/products/{SLUG}/cover-120.webp 120w"
+    assert (built / f"media/products/{SLUG}/cover-120.jpg").is_file()
     contact = text_of(doc.cssselect(".side .contact")[0])
     assert "+84 912 345 678" in contact and "taleng@example.org" in contact
     events = [text_of(h) for h in doc.cssselect("#product-events ~ .grid .card-title")]

@@ -108,3 +108,39 @@ def test_ci_example_workflow_runs_the_github_check() -> None:
     workflow = yaml.safe_load((REPO / "docs/ci-example.yml").read_text(encoding="utf-8"))
     steps = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert any("check --format github" in run for run in steps)
+
+
+class FakeTerminal:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    from catalogue.cli import ProgressBar
+    terminal, pipe = FakeTerminal(True), FakeTerminal(False)
+    for done in range(1, 201):
+        ProgressBar.__call__(bar := ProgressBar(terminal, True), done, 200) if done == 1 else bar(done, 200)
+        ProgressBar(pipe, True)(done, 200)
+    assert "[###############...............] 100/200 pages" in terminal.text
+    assert terminal.text.endswith("\r")
+    assert pipe.text == ""
+    quiet = FakeTerminal(True)
+    ProgressBar(quiet, False)(1, 2)
+    assert quiet.text == ""
+
+
+def test_build_prints_a_summary_line(site: Path) -> None:
+    done = cli(site, "build", "--now", "2026-11-29")
+    assert done.returncode == 0
+    assert re.fullmatch(r"built \d+ pages in 4 languages, 2 images \(2 resized\), 0 warning\(s\), "
+                        r"\d+\.\d s -> public\n", done.stdout), done.stdout
+    assert cli(site, "build", "--quiet", "--now", "2026-11-29").stdout == ""

@@ -1,0 +1,108 @@
+"""Images: orientation applied, metadata gone, responsive widths, cache hits, clear problems."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from conftest import NOW, build_fails, build_ok, messages, page
+from PIL import Image
+
+from catalogue.pipeline import build
+
+FOLDER = "content/products/che-ta-leng"
+
+
+def photo_with_exif(path: Path, size=(1600, 1000), orientation: int = 6) -> None:
+    """A landscape photo whose EXIF says 'rotate 90°', with GPS and camera tags."""
+    image = Image.new("RGB", size, "#2a7")
+    for x in range(0, 200):  # a red block in the top-left corner of the stored pixels
+        for y in range(0, 100):
+            image.putpixel((x, y), (220, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "CameraMaker"
+    exif[0x8825] = {1: "N", 2: (21.0, 24.0, 0.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=90)
+    path.write_bytes(buffer.getvalue())
+
+
+def test_orientation_metadata_and_widths(site: Path) -> None:
+    photo_with_exif(site / FOLDER / "cover.jpg")
+    out = build_ok(site)
+    media = out / "media/products/che-ta-leng"
+    names = sorted(p.name for p in media.iterdir() if p.name.startswith("cover"))
+    assert names == ["cover-1000.jpg", "cover-1000.webp", "cover-320.jpg", "cover-320.webp",
+                     "cover-640.jpg", "cover-640.webp"]
+    for name in names:
+        with Image.open(media / name) as image:
+            width = int(name.split("-")[1].split(".")[0])
+            assert image.size == (width, round(1600 * width / 1000))  # portrait once rotated
+            assert not image.getexif(), f"{name} still carries EXIF"
+            assert "exif" not in image.info and "xmp" not in image.info
+    with Image.open(media / "cover-1000.jpg") as image:
+        rgb = image.convert("RGB")
+        assert rgb.getpixel((1000 - 20, 20))[0] > 180  # the red corner moved to the top right
+        assert rgb.getpixel((20, 20))[1] > 100
+    doc = page(out, "en/products/che-ta-leng/index.html")
+    cover = doc.cssselect(".gallery-main img")[0]
+    assert (cover.get("width"), cover.get("height")) == ("1000", "1600")
+    assert cover.get("srcset") == ("../../../media/products/che-ta-leng/cover-320.jpg 320w, "
+                                   "../../../media/products/che-ta-leng/cover-640.jpg 640w, "
+                                   "../../../media/products/che-ta-leng/cover-1000.jpg 1000w")
+    assert cover.get("sizes")
+    card = page(out, "en/products/index.html").cssselect("[data-product=che-ta-leng] img")[0]
+    assert card.get("loading") == "lazy" and card.get("width") == "1000"
+
+
+def test_second_build_uses_the_cache(site: Path) -> None:
+    photo_with_exif(site / FOLDER / "cover.jpg")
+    first = build(site, site / "public", NOW)
+    assert first.ok and first.encoded == 2
+    cached = sorted((site / ".cache/catalogue/images").rglob("*.*"))
+    stamps = {p: p.stat().st_mtime_ns for p in cached}
+    second = build(site, site / "public", NOW)
+    assert second.ok and second.encoded == 0
+    assert {p: p.stat().st_mtime_ns for p in cached} == stamps
+    (site / FOLDER / "pack.png").write_bytes((site / FOLDER / "pack.png").read_bytes() + b"")
+    photo_with_exif(site / FOLDER / "pack.png", size=(400, 300), orientation=1)
+    third = build(site, site / "public", NOW)
+    assert third.ok and third.encoded == 1
+
+
+def test_no_cache_leaves_the_cache_alone(site: Path) -> None:
+    result = build(site, site / "public", NOW, use_cache=False)
+    assert result.ok and result.encoded == 2
+    assert not (site / ".cache").exists()
+
+
+def test_transparent_png_keeps_alpha(site: Path) -> None:
+    image = Image.new("RGBA", (500, 400), (0, 0, 0, 0))
+    image.save(site / FOLDER / "pack.png")
+    out = build_ok(site)
+    with Image.open(out / "media/products/che-ta-leng/pack-320.png") as result:
+        assert result.mode == "RGBA" and result.getpixel((5, 5))[3] == 0
+
+
+def test_corrupt_jpeg_is_reported_with_its_path(site: Path) -> None:
+    good = (site / FOLDER / "cover.jpg").read_bytes()
+    (site / FOLDER / "cover.jpg").write_bytes(good[: len(good) // 2])
+    found = messages(build_fails(site))
+    assert any(m.startswith(f"{FOLDER}/cover.jpg: cannot read image") for m in found), found
+    assert f"{FOLDER}/product.yaml:5: images[0]: 'cover.jpg' cannot be used (see the image's own problem)" in found
+
+
+def test_oversized_image_is_a_problem(site: Path) -> None:
+    Image.new("L", (8000, 6000)).save(site / FOLDER / "cover.jpg", quality=10)
+    found = messages(build_fails(site))
+    assert f"{FOLDER}/cover.jpg: image is 8000×6000 pixels; resize it below 40 megapixels" in found
+
+
+def test_body_images_point_at_a_resized_copy(site: Path) -> None:
+    (site / FOLDER / "en.md").write_text("---\nname: Tea\nsummary: Good.\n---\n![The packet](pack.png)\n",
+                                         encoding="utf-8")
+    out = build_ok(site)
+    img = page(out, "en/products/che-ta-leng/index.html").cssselect(".prose img")[0]
+    assert img.get("src") == "../../../media/products/che-ta-leng/pack-90.jpg"
+    assert (img.get("width"), img.get("height"), img.get("alt")) == ("90", "90", "The packet")
