@@ -21,6 +21,7 @@ from catalogue.markup import body_image_refs
 from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
 from catalogue.model import Site
 from catalogue.outputs import ics
+from catalogue.outputs.search import index_script, search_index
 from catalogue.outputs.sitemap import robots_txt, sitemap_xml
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
@@ -54,6 +55,7 @@ class BuildResult:
     files: int = 0
     images: int = 0
     encoded: int = 0  # images that were not in the cache
+    index_bytes: dict[str, int] = field(default_factory=dict)  # search index size per language
     languages: int = 0
     seconds: float = 0.0
     out_dir: Path | None = None
@@ -124,7 +126,8 @@ def default_cache(root: Path) -> Path:
 
 def build(root: Path, out_dir: Path, now: datetime | None = None,
           progress: Progress | None = None, preview: bool = False, replace_any: bool = False,
-          cache_dir: Path | None = None, use_cache: bool = True, workers: int | None = None) -> BuildResult:
+          cache_dir: Path | None = None, use_cache: bool = True, workers: int | None = None,
+          link_style: urls.LinkStyle = "pretty") -> BuildResult:
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems)
@@ -144,7 +147,7 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
         cache_root = scratch
     jobs = workers if workers is not None else (os.cpu_count() or 1)
     try:
-        write_site(loaded, output, problems, progress, result, preview, cache_root, jobs)
+        write_site(loaded, output, problems, progress, result, preview, cache_root, jobs, link_style)
         if problems.has_errors():
             output.discard()
             return result
@@ -163,12 +166,12 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
 
 def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                progress: Progress | None, result: BuildResult, preview: bool, cache_root: Path,
-               workers: int) -> None:
+               workers: int, link_style: urls.LinkStyle = "pretty") -> None:
     config = loaded.config
     statics = static_files(loaded.theme)
     assets = {path[len("static/"):]: path for path in statics}
     renderer = Renderer(config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
-                        loaded.views, assets, preview=preview)
+                        loaded.views, assets, style=link_style, preview=preview)
     total = len(loaded.pages)
     try:
         for done, page in enumerate(loaded.pages, 1):
@@ -192,6 +195,7 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
             for variant in asset.variants:
                 output.copy(variant.out_path, cached_file(cache_root, asset, variant))
         write_calendars(loaded, output)
+        result.index_bytes = write_search_indexes(loaded, output)
         lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
                    if p.kind == "product" and p.key and loaded.site.products[p.key].updated}
         output.write("sitemap.xml", sitemap_xml(config.base_url, loaded.pages,
@@ -204,6 +208,16 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
     result.pages = total
     result.files = len(output.written)
     result.images = len(loaded.media.images)
+
+
+def write_search_indexes(loaded: LoadedSite, output: StagedOutput) -> dict[str, int]:
+    names = {slug: [t.name for t in product.texts.values()] for slug, product in loaded.site.products.items()}
+    sizes = {}
+    for lang in loaded.config.languages:
+        data = index_script(search_index(loaded.site, loaded.views.for_language(lang), names))
+        output.write(urls.search_index(lang), data)
+        sizes[lang] = len(data)
+    return sizes
 
 
 def write_calendars(loaded: LoadedSite, output: StagedOutput) -> None:

@@ -12,7 +12,7 @@ from catalogue.problems import Problems
 
 PageKind = Literal[
     "root", "home", "product_index", "product", "producer_index", "producer", "event_index", "event",
-    "listing", "not_found",
+    "listing", "not_found", "inquiry",
 ]
 LISTING_KINDS = ("categories", "districts", "markets")
 
@@ -57,6 +57,7 @@ def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str
         for code in used_codes.get(list_name, []):
             each_language("listing", "listing.html",
                           lambda l, n=list_name, c=code: urls.listing(l, n, c), code, list_name)
+    each_language("inquiry", "inquiry.html", lambda l: urls.section(l, "inquiry"), indexable=False)
     each_language("not_found", "404.html", urls.not_found, indexable=False)
     _check_collisions(pages, problems)
     return pages

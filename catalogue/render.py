@@ -94,6 +94,8 @@ class Renderer:
             "x_default": urls.absolute(config.base_url, alternates.get(config.source_lang, "index.html"))
             if page.kind != "home" else config.base_url,
             "home_path": urls.home(lang),
+            "link_style": self.style,
+            "search_index": urls.search_index(lang),
         }
         ctx.update(self._page_data(page, lang))
         return ctx
@@ -117,10 +119,11 @@ class Renderer:
             return {"event": views.event(page.key, lang, self._body(page, self.site.events[page.key]))}
         if page.kind in ("product_index", "home"):
             upcoming, _ = views.events_split(lang)
+            facet_groups = views.facet_groups(lang) if page.kind == "product_index" else []
             cards = list(lv.products.values())
             featured = sorted(cards, key=lambda c: (-c.stars, c.slug))[:8]
             return {"products": cards, "featured": featured, "upcoming": upcoming[:3],
-                    "upcoming_count": len(upcoming),
+                    "upcoming_count": len(upcoming), "facet_groups": facet_groups,
                     "producers": list(lv.producers.values()),
                     "facets": {name: [views.label(lv, name, code) for code in views.used_codes(name)]
                                for name in LISTING_KINDS}}

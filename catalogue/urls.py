@@ -33,6 +33,10 @@ def event_ics(lang: str, slug: str) -> str:
     return f"{lang}/events/{slug}/{slug}.ics"
 
 
+def search_index(lang: str) -> str:
+    return f"{lang}/search-index.js"
+
+
 def media(folder: str, slug: str, file_name: str) -> str:
     return f"media/{folder}/{slug}/{file_name}"
 

@@ -347,6 +347,31 @@ class ViewBuilder:
                 result.append(views.products[product.slug])
         return tuple(result)
 
+    def facet_groups(self, lang: str) -> list[FacetGroup]:
+        """The product index's filters, with how many products each option has."""
+        from catalogue.outputs.search import FACETS, facet_values
+
+        views = self.for_language(lang)
+        counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        for product in self.site.products.values():
+            producer = self.site.producers.get(product.producer)
+            for facet, codes in facet_values(product, producer.type if producer else None).items():
+                for code in codes:
+                    counts[facet][code] = counts[facet].get(code, 0) + 1
+        lists = {"category": "categories", "district": "districts", "certification": "certifications",
+                 "market": "markets", "producer_type": "producer_types"}
+        groups = []
+        for facet in FACETS:
+            if facet == "stars":
+                options = [FacetOption(code, "★" * int(code), n)
+                           for code, n in sorted(counts[facet].items(), key=lambda kv: -int(kv[0]))]
+            else:
+                options = sorted((FacetOption(code, views.fmt.label(lists[facet], code), n)
+                                  for code, n in counts[facet].items()), key=lambda o: o.text.casefold())
+            if options:
+                groups.append(FacetGroup(facet, tuple(options)))
+        return groups
+
     def used_codes(self, list_name: str) -> list[str]:
         """Codes of a list that at least one product uses: the listing pages to make."""
         used: set[str] = set()
@@ -358,6 +383,19 @@ class ViewBuilder:
             elif list_name == "markets":
                 used.update(product.markets)
         return sorted(used)
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    code: str
+    text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str  # category, stars, district, certification, market, producer_type
+    options: tuple[FacetOption, ...]
 
 
 def _sort_instant(event: Event) -> str:

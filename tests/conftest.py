@@ -98,3 +98,12 @@ def example_http(example_public: Path):
     from sitehttp import serve_folder
     with serve_folder(example_public) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def example_files(tmp_path_factory) -> Path:
+    """The example site built for opening from disk: every link names its file."""
+    out = tmp_path_factory.mktemp("example-files") / "site"
+    result = build(REPO, out, NOW, link_style="files")
+    assert result.ok, "\n".join(p.format() for p in result.problems.sorted())
+    return out

@@ -1,0 +1,93 @@
+"""The search index of one language, as a script file (works over http and from file://).
+
+Text is folded here and, identically, in the browser (themes/default/static/js/catalogue.js):
+lower case, accents removed (Vietnamese đ -> d), Arabic letter variants, diacritics and
+tatweel normalised. Unspaced scripts (Japanese, Chinese) are matched by character bigrams in
+the browser, so the index stays plain text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Iterable, Mapping
+
+from catalogue.model import Product, Site
+from catalogue.views import LanguageViews
+
+INDEX_VERSION = 1
+BODY_WORDS = 60  # distinct words of the description kept per product: recall without bulk
+FACETS = ("category", "stars", "district", "certification", "market", "producer_type")
+
+_ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه",
+                         "ـ": None})
+_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed]")
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+_MARKUP = re.compile(r"<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+")
+
+
+def fold(text: str) -> str:
+    """The form both sides compare: 'Mắc ca Đông' -> 'mac ca dong'; 'المكاديميا' unified."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFD", text).lower()
+    text = _MARKS.sub("", text).translate(_ARABIC)
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def body_words(markdown: str) -> str:
+    words = fold(_MARKUP.sub(" ", markdown)).split(" ")
+    seen = dict.fromkeys(w for w in words if len(w) > 1 or not w.isascii())
+    return " ".join(list(seen)[:BODY_WORDS])
+
+
+def facet_values(product: Product, producer_type: str | None) -> dict[str, list[str]]:
+    return {
+        "category": [product.category],
+        "stars": [str(product.ocop.stars)],
+        "district": [product.district],
+        "certification": list(product.certifications),
+        "market": list(product.markets),
+        "producer_type": [producer_type] if producer_type else [],
+    }
+
+
+def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Iterable[str]]) -> dict[str, object]:
+    lang = views.lang.code
+    items = []
+    labels: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
+    for slug, product in site.products.items():
+        card = views.products[slug]
+        producer = site.producers.get(product.producer)
+        text = product.texts.get(lang) or product.texts[next(iter(product.texts))]
+        values = facet_values(product, producer.type if producer else None)
+        labels["category"][product.category] = card.category.text
+        labels["district"][product.district] = card.district.text
+        labels["stars"][str(product.ocop.stars)] = "★" * product.ocop.stars
+        for label in card.certifications:
+            labels["certification"][label.code] = label.text
+        for label in card.markets:
+            labels["market"][label.code] = label.text
+        if producer:
+            labels["producer_type"][producer.type] = views.fmt.label("producer_types", producer.type)
+        alternates = " ".join(dict.fromkeys(fold(n) for n in other_names.get(slug, ()) if fold(n) != fold(card.words.name)))
+        items.append({
+            "id": slug,
+            "name": card.words.name,
+            "n": fold(card.words.name),
+            "s": fold(card.words.summary),
+            "b": body_words(text.body),
+            "a": alternates,
+            "f": {facet: codes for facet, codes in values.items() if codes},
+        })
+    ordered_labels = {facet: dict(sorted(values.items(), key=lambda kv: (-int(kv[0]) if facet == "stars" else 0,
+                                                                         kv[1].casefold())))
+                      for facet, values in labels.items()}
+    return {"v": INDEX_VERSION, "lang": lang, "facets": list(FACETS), "labels": ordered_labels, "items": items}
+
+
+def index_script(index: Mapping[str, object]) -> bytes:
+    payload = json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return f"window.catalogueSearch={payload};\n".encode("utf-8")

@@ -1,0 +1,195 @@
+"""Buyers find products: search in every script, facets, URL state, inquiry list; http and file://."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+pytestmark = [pytest.mark.browser]
+
+MACADAMIA = {"hat-mac-ca-say-nut-vo-tam-duong", "nhan-mac-ca-tam-duong"}
+
+
+@pytest.fixture(params=["http", "file"])
+def site_url(request, example_http: str, example_files: Path):
+    """Base URL of the example site: served over http, or opened from disk."""
+    return example_http if request.param == "http" else example_files.as_uri() + "/"
+
+
+def index_url(base: str, lang: str) -> str:
+    return base + f"{lang}/products/" + ("" if base.startswith("http") else "index.html")
+
+
+@pytest.fixture
+def tab(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    yield page, errors
+    assert errors == [], errors
+    context.close()
+
+
+def visible(page) -> list[str]:
+    return page.eval_on_selector_all("#product-list [data-product]:not([hidden])",
+                                     "cards => cards.map(c => c.dataset.product)")
+
+
+def search(page, query: str) -> list[str]:
+    page.fill("input[type=search][name=q]", query)
+    page.wait_for_function("q => decodeURIComponent(location.hash).includes(q) || !q",
+                           arg=urllib.parse.quote_plus(query).replace("+", " ") if False else "", timeout=5000)
+    page.wait_for_timeout(250)
+    return visible(page)
+
+
+@pytest.mark.parametrize(("lang", "query", "expected", "exactly"), [
+    ("vi", "mac ca", MACADAMIA | {"banh-quy-mac-ca", "dau-mac-ca-ep-lanh", "mat-ong-hoa-mac-ca"}, False),
+    ("vi", "dong rieng", {"mien-dong-rieng-tan-uyen", "tinh-bot-dong-rieng-tan-uyen"}, True),
+    ("vi", "dong rie", {"mien-dong-rieng-tan-uyen", "tinh-bot-dong-rieng-tan-uyen"}, True),  # as you type
+    ("vi", "miến dong", {"mien-dong-rieng-tan-uyen"}, False),
+    ("en", "macadamia", MACADAMIA | {"banh-quy-mac-ca", "dau-mac-ca-ep-lanh", "mat-ong-hoa-mac-ca"}, False),
+    ("ar", "مكاديميا", MACADAMIA, False),
+    ("ar", "مَكاديميا", MACADAMIA, False),  # diacritics ignored
+    ("ja", "マカダミア", MACADAMIA, False),
+    ("ja", "マカダミアナッツ", MACADAMIA, False),
+])
+def test_queries_in_every_script(tab, site_url: str, lang: str, query: str, expected: set[str],
+                                 exactly: bool) -> None:
+    page, _ = tab
+    page.goto(index_url(site_url, lang))
+    found = search(page, query)
+    assert expected <= set(found), (query, found)
+    if exactly:
+        assert set(found) == expected
+    assert found[0] in expected, "best matches first"
+
+
+def test_name_matches_rank_before_description_matches(tab, site_url: str) -> None:
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    found = search(page, "honey")
+    assert found[:2] == ["mat-ong-hoa-mac-ca", "mat-ong-rung-than-uyen"] or \
+        set(found[:2]) == {"mat-ong-hoa-mac-ca", "mat-ong-rung-than-uyen"}
+
+
+def test_facets_narrow_and_counts_follow_the_query(tab, site_url: str) -> None:
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    everything = visible(page)
+    assert len(everything) == 28
+    page.check("input[name=category][value=beverage]")
+    beverages = visible(page)
+    assert 0 < len(beverages) < 28
+    page.check("input[name=certification][value=halal]")
+    both = visible(page)
+    assert 0 < len(both) < len(beverages)
+    page.check("input[name=market][value=japan]")
+    page.check("input[name=market][value=middle-east]")  # OR within a facet
+    either = visible(page)
+    assert set(either) <= set(both)
+    page.uncheck("input[name=market][value=japan]")
+    page.uncheck("input[name=market][value=middle-east]")
+    page.fill("input[name=q]", "tea")
+    page.wait_for_timeout(300)
+    count = int(page.inner_text("label:has(input[name=stars][value='5']) [data-count]"))
+    assert count == len([s for s in visible(page)
+                         if page.get_attribute(f"[data-product={s}] .stars", "aria-label").startswith("5")])
+    page.click("#facet-reset")
+    page.fill("input[name=q]", "")
+    page.wait_for_timeout(300)
+    assert len(visible(page)) == 28
+
+
+def test_state_in_the_url_restores_the_view(tab, site_url: str) -> None:
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    page.check("input[name=category][value=beverage]")
+    page.fill("input[name=q]", "shan tuyet")
+    page.wait_for_timeout(400)
+    shown = visible(page)
+    url = page.url
+    assert "q=shan+tuyet" in url and "category=beverage" in url
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_timeout(300)
+    assert visible(page) == shown
+    assert page.input_value("input[name=q]") == "shan tuyet"
+    assert page.is_checked("input[name=category][value=beverage]")
+    assert page.inner_text("#result-count").startswith(str(len(shown)))
+
+
+def test_keyboard_only_filtering(tab, site_url: str) -> None:
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    page.focus("input[name=q]")
+    page.keyboard.type("rice")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert set(visible(page)) >= {"gao-seng-cu-muong-so", "gao-nep-cam-phong-tho"}
+    assert page.get_attribute("#result-count", "aria-live") == "polite"
+    legends = page.eval_on_selector_all("#facet-form legend", "ls => ls.map(l => l.textContent.trim())")
+    assert legends[:2] == ["Product group", "OCOP stars"]
+
+
+def test_without_javascript_everything_is_listed(chromium, site_url: str) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(index_url(site_url, "en"))
+    assert len(page.query_selector_all("#product-list [data-product] a.card-link[href]")) == 28
+    assert page.is_hidden("#facet-form")
+    assert page.is_visible(".facet-links")
+    context.close()
+
+
+def test_inquiry_list_survives_navigation_and_makes_a_mailto(tab, site_url: str) -> None:
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    page.click("[data-product=nhan-mac-ca-tam-duong] button[data-inquiry]")
+    assert page.get_attribute("[data-product=nhan-mac-ca-tam-duong] button[data-inquiry]", "aria-pressed") == "true"
+    page.click("[data-product=che-xanh-shan-tuyet-ta-leng] a.card-link")
+    page.wait_for_load_state("load")
+    assert page.inner_text(".inquiry-link .badge") == "1"
+    page.click(".product-head button[data-inquiry]")
+    assert page.inner_text(".inquiry-link .badge") == "2"
+    page.click(".inquiry-link")
+    page.wait_for_load_state("load")
+    rows = page.eval_on_selector_all("#inquiry-table tbody tr", "rs => rs.map(r => r.dataset.product)")
+    assert rows == ["nhan-mac-ca-tam-duong", "che-xanh-shan-tuyet-ta-leng"]
+    page.fill("#inquiry-table tr[data-product=nhan-mac-ca-tam-duong] input", "2 t")
+    page.press("#inquiry-table tr[data-product=nhan-mac-ca-tam-duong] input", "Tab")
+    href = page.get_attribute("#inquiry-mail", "href")
+    assert href.startswith("mailto:xuctien@laichau.example.org?subject=")
+    query = urllib.parse.parse_qs(href.split("?", 1)[1])
+    body = query["body"][0]
+    assert "Tam Duong Macadamia Kernels — Quantity: 2 t" in body
+    assert "Ta Leng Shan Tuyet Green Tea" in body
+    assert "Lai Chau OCOP Products" in query["subject"][0]
+    page.click("tr[data-product=che-xanh-shan-tuyet-ta-leng] button")
+    assert page.eval_on_selector_all("#inquiry-table tbody tr", "rs => rs.length") == 1
+    # the list is shared by every language; the mail is written in the buyer's language
+    page.goto(site_url + "vi/inquiry/" + ("" if site_url.startswith("http") else "index.html"))
+    vi_body = urllib.parse.parse_qs(page.get_attribute("#inquiry-mail", "href").split("?", 1)[1])["body"][0]
+    assert "Nhân mắc ca" in vi_body or "mắc ca" in vi_body.lower()
+
+
+def test_python_and_browser_fold_text_the_same_way(tab, example_http: str) -> None:
+    from catalogue.outputs.search import fold
+    page, _ = tab
+    page.goto(example_http + "en/products/")
+    samples = ["Mắc ca Đông Pao", "Miến dong riềng", "المكاديميا", "مُكَادِيمْيَا", "شـاي أخضر إضافي",
+               "マカダミアナッツ（生）", "ガラス・瓶", "Chè Shan tuyết – 100%", "  Ấn Độ\u00a0& Nhật\u3000Bản ",
+               "हिन्दी चाय", "Ünïcödé—Test"]
+    assert page.evaluate("s => s.map(window.catalogueFold)", samples) == [fold(s) for s in samples]
+
+
+def test_index_size_is_reported_and_small(example_public: Path) -> None:
+    for lang in ("vi", "en", "ar", "ja"):
+        size = (example_public / lang / "search-index.js").stat().st_size
+        assert size < 40_000, f"{lang} index is {size} bytes for 28 products"
