@@ -70,6 +70,7 @@ class MediaIndex:
     """Every image file of every entry folder, by (entry rel_dir, file name)."""
 
     images: Mapping[tuple[str, str], ImageAsset]
+    unreadable: frozenset[tuple[str, str]] = frozenset()  # files whose problems were reported
 
     def get(self, rel_dir: str, name: str) -> ImageAsset | None:
         return self.images.get((rel_dir, name))
@@ -77,6 +78,7 @@ class MediaIndex:
 
 def collect_media(site: Site, problems: Problems) -> MediaIndex:
     images: dict[tuple[str, str], ImageAsset] = {}
+    unreadable: set[tuple[str, str]] = set()
     for entries in (site.products, site.producers, site.events):
         for entry in entries.values():
             folder = KIND_FOLDERS[entry.kind]
@@ -89,7 +91,9 @@ def collect_media(site: Site, problems: Problems) -> MediaIndex:
                 asset = probe(path, rel, f"media/{folder}/{entry.slug}", problems)
                 if asset is not None:
                     images[(entry.rel_dir, path.name)] = asset
-    return MediaIndex(images)
+                else:
+                    unreadable.add((entry.rel_dir, path.name))
+    return MediaIndex(images, frozenset(unreadable))
 
 
 def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset | None:

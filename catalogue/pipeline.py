@@ -90,8 +90,7 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None) -> Lo
     media = collect_media(site, problems)
     for product in site.products.values():  # images named in product.yaml must be readable
         for index, name in enumerate(product.images):
-            plain = "/" not in name and "\\" not in name and not name.startswith(".")
-            if plain and (product.src_dir / name).is_file() and media.get(product.rel_dir, name) is None:
+            if (product.rel_dir, name) in media.unreadable:
                 problems.error(product.data_file(), product.field_lines.get(f"images[{index}]"),
                                f"images[{index}]", f"{name!r} cannot be used (see the image's own problem)")
     views = ViewBuilder(config, site, dict(languages), media, moment)
