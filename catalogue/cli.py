@@ -59,6 +59,21 @@ def make_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--out", type=Path, default=None, help="preview folder (default: a temporary one)")
 
+    p_bundle = sub.add_parser("bundle", help="offline zip of the catalogue that works from file://")
+    site_arg(p_bundle)
+    p_bundle.add_argument("--lang", default=None, help="languages, comma-separated; the first opens (default: all)")
+    p_bundle.add_argument("--market", default=None, help="only products, producers and events for this market")
+    p_bundle.add_argument("--out", type=Path, default=None, help="zip file (default: SITE/dist/catalogue[-MARKET].zip)")
+    pdf = p_bundle.add_mutually_exclusive_group()
+    pdf.add_argument("--pdf", dest="pdf", action="store_true", default=None, help="require the PDF catalogue")
+    pdf.add_argument("--no-pdf", dest="pdf", action="store_false", help="leave the PDF out")
+
+    p_pdf = sub.add_parser("pdf", help="printable PDF catalogue per language (needs the pdf extra)")
+    site_arg(p_pdf)
+    p_pdf.add_argument("--lang", default=None, help="languages, comma-separated (default: all)")
+    p_pdf.add_argument("--market", default=None, help="only this market's products")
+    p_pdf.add_argument("--out", type=Path, default=None, help="folder for the PDFs (default: SITE/dist)")
+
     p_i18n = sub.add_parser("i18n", help="UI translation workflow and coverage")
     p_i18n.add_argument("action", choices=("extract", "update", "compile", "status", "stamp"),
                         help="status: what is missing or stale; stamp ENTRY [LANG ...]: mark translations "
@@ -84,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_check(args.site, args.now, sys.stdout, args.format)
     if args.command == "new":
         return run_new(args)
+    if args.command == "bundle":
+        return run_bundle(args)
+    if args.command == "pdf":
+        return run_pdf(args)
     if args.command == "i18n":
         if args.action in ("status", "stamp"):
             return run_translation_status(args, parser)
@@ -278,4 +297,56 @@ next:
   2. write the summary and the description in {made.files[1].name}{" and add photos to the folder" if args.kind == "product" else ""}
   3. python build.py check      (lists anything still missing, with file and line)
   4. python build.py serve      (see the page at http://127.0.0.1:8000/)""")
+    return 0
+
+
+def _languages(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+def run_bundle(args: argparse.Namespace) -> int:
+    from catalogue.bundle import make_bundle, size_report
+
+    name = f"catalogue{'-' + args.market if args.market else ''}.zip"
+    out = args.out or args.site / "dist" / name
+    result = make_bundle(args.site, out, _languages(args.lang), args.market, args.now, args.pdf)
+    print_problems(result.problems, sys.stderr)
+    if not result.ok:
+        print("bundle failed; nothing was written", file=sys.stderr)
+        return 1
+    print(size_report(result))
+    return 0
+
+
+def run_pdf(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from catalogue.link import restrict_to_market
+    from catalogue.pdf import pdf_available, write_pdf
+    from catalogue.pipeline import default_cache
+    from catalogue.views import ViewBuilder
+
+    if not pdf_available():
+        print("pdf: WeasyPrint is not installed: pip install 'catalogue[pdf]' (and Debian's "
+              "fonts-noto-core fonts-noto-cjk for Arabic and Japanese)", file=sys.stderr)
+        return 1
+    problems = Problems()
+    loaded = load_site(args.site, problems, args.now)
+    print_problems(problems, sys.stderr)
+    if loaded is None or problems.has_errors():
+        return 1
+    languages = _languages(args.lang) or list(loaded.config.languages)
+    bad = [lang for lang in languages if lang not in loaded.config.languages]
+    if bad or (args.market and args.market not in loaded.config.codes.get("markets")):
+        print(f"pdf: unknown language or market: {', '.join(bad) or args.market}", file=sys.stderr)
+        return 2
+    if args.market:
+        site = restrict_to_market(loaded.site, args.market)
+        loaded = replace(loaded, site=site, views=ViewBuilder(loaded.config, site, dict(loaded.languages),
+                                                              loaded.media, loaded.now))
+    out = args.out or args.site / "dist"
+    for lang in languages:
+        target = out / f"catalogue-{lang}{'-' + args.market if args.market else ''}.pdf"
+        write_pdf(loaded, lang, args.market, target, default_cache(args.site))
+        print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
     return 0

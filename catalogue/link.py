@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from catalogue.load import LoadedContent
@@ -63,3 +64,24 @@ def _dangling(problems: Problems, entry: Entry, field: str, slug: str, folder: s
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     problems.error(entry.data_file(), entry.field_lines.get(field), field,
                    f"no folder {folder}/{slug}{hint}")
+
+
+def restrict_to_market(site: Site, market: str) -> Site:
+    """The part of a site a buyer in one market needs: its products, their producers, its events."""
+    products = {slug: p for slug, p in site.products.items() if market in p.markets}
+    producer_slugs = {p.producer for p in products.values()}
+    events = {slug: e for slug, e in site.events.items() if market in e.markets}
+    producers = {slug: p for slug, p in site.producers.items()
+                 if slug in producer_slugs or any(e.organizer == slug for e in events.values())}
+
+    def keep(mapping: dict[str, tuple[str, ...]], allowed: set[str]) -> dict[str, tuple[str, ...]]:
+        return {key: tuple(v for v in values if v in allowed) for key, values in mapping.items()}
+
+    return Site(
+        products=products,
+        producers=producers,
+        events={slug: replace(e, products=tuple(p for p in e.products if p in products)) for slug, e in events.items()},
+        products_by_producer=keep(dict(site.products_by_producer), set(products)),
+        events_by_product=keep(dict(site.events_by_product), set(events)),
+        events_by_producer=keep(dict(site.events_by_producer), set(events)),
+    )

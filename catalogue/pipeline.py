@@ -34,6 +34,17 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
+class Edition:
+    """What one output is: the published site, the preview, or an offline bundle."""
+
+    languages: tuple[str, ...]
+    link_style: urls.LinkStyle = "pretty"
+    web: bool = True  # sitemap, robots.txt and 404 pages: only where a web server serves them
+    preview: bool = False
+    bundle: Mapping[str, object] | None = None  # facts for an offline bundle's cover
+
+
+@dataclass(frozen=True)
 class LoadedSite:
     """Everything known before rendering: what `check` validates and `build` renders."""
 
@@ -146,7 +157,8 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
         cache_root = scratch
     jobs = workers if workers is not None else (os.cpu_count() or 1)
     try:
-        write_site(loaded, output, problems, progress, result, preview, cache_root, jobs, link_style)
+        edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
+        write_site(loaded, output, problems, progress, result, edition, cache_root, jobs)
         if problems.has_errors():
             output.discard()
             return result
@@ -164,13 +176,14 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
 
 
 def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
-               progress: Progress | None, result: BuildResult, preview: bool, cache_root: Path,
-               workers: int, link_style: urls.LinkStyle = "pretty") -> None:
+               progress: Progress | None, result: BuildResult, edition: Edition, cache_root: Path,
+               workers: int) -> None:
     config = loaded.config
     statics = static_files(loaded.theme)
     assets = {path[len("static/"):]: path for path in statics}
     renderer = Renderer(config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
-                        loaded.views, assets, style=link_style, preview=preview)
+                        loaded.views, assets, style=edition.link_style, preview=edition.preview,
+                        bundle=edition.bundle)
     total = len(loaded.pages)
     try:
         for done, page in enumerate(loaded.pages, 1):
@@ -188,41 +201,49 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                 output.write("404.html", renderer.render(page))
         for out_path, src in statics.items():
             output.copy(out_path, src)
-        assets = list(loaded.media.images.values())
+        folders = {e.rel_dir for table in (loaded.site.products, loaded.site.producers, loaded.site.events)
+                   for e in table.values()}
+        assets = [a for (rel_dir, _), a in sorted(loaded.media.images.items()) if rel_dir in folders]
         result.encoded = ensure_encoded(assets, cache_root, workers)
         for asset in assets:
             for variant in asset.variants:
                 output.copy(variant.out_path, cached_file(cache_root, asset, variant))
-        write_calendars(loaded, output)
-        result.index_bytes = write_search_indexes(loaded, output)
-        lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
-                   if p.kind == "product" and p.key and loaded.site.products[p.key].updated}
-        output.write("sitemap.xml", sitemap_xml(config.base_url, loaded.pages,
-                                                {k: v for k, v in lastmod.items() if v},
-                                                config.source_lang))
-        output.write("robots.txt", robots_txt(config.base_url))
+        write_calendars(loaded, output, edition.languages)
+        result.index_bytes = write_search_indexes(loaded, output, edition.languages)
+        if edition.web:
+            write_web_files(loaded, output)
     except OutputError as exc:
         problems.error("(output)", None, None, str(exc))
         return
     result.pages = total
     result.files = len(output.written)
-    result.images = len(loaded.media.images)
+    result.images = len(assets)
 
 
-def write_search_indexes(loaded: LoadedSite, output: StagedOutput) -> dict[str, int]:
+def write_web_files(loaded: LoadedSite, output: StagedOutput) -> None:
+    """What only a web server uses: the sitemap and robots.txt."""
+    config = loaded.config
+    lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
+               if p.kind == "product" and p.key and loaded.site.products[p.key].updated}
+    output.write("sitemap.xml", sitemap_xml(config.base_url, loaded.pages,
+                                            {k: v for k, v in lastmod.items() if v}, config.source_lang))
+    output.write("robots.txt", robots_txt(config.base_url))
+
+
+def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> dict[str, int]:
     names = {slug: [t.name for t in product.texts.values()] for slug, product in loaded.site.products.items()}
     sizes = {}
-    for lang in loaded.config.languages:
+    for lang in languages:
         data = index_script(search_index(loaded.site, loaded.views.for_language(lang), names))
         output.write(urls.search_index(lang), data)
         sizes[lang] = len(data)
     return sizes
 
 
-def write_calendars(loaded: LoadedSite, output: StagedOutput) -> None:
+def write_calendars(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> None:
     config = loaded.config
     stamp: date = loaded.now.date()
-    for lang in config.languages:
+    for lang in languages:
         views = loaded.views.for_language(lang)
         every = []
         for slug, event in loaded.site.events.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal, Mapping, Sequence
 
 from catalogue import urls
 from catalogue.config import SiteConfig
@@ -34,13 +34,16 @@ class Page:
 
 
 def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str]],
-               problems: Problems) -> list[Page]:
-    pages: list[Page] = [Page("root", None, "index.html", "root.html", indexable=False)]
+               problems: Problems, languages: Sequence[str] | None = None, web: bool = True) -> list[Page]:
+    """Every page; `languages` limits them (an offline bundle), `web` adds the 404 pages."""
+    chosen = tuple(languages or config.languages)
+    pages: list[Page] = [Page("root", chosen[0] if languages else None, "index.html", "root.html",
+                              indexable=False)]
 
     def each_language(kind: PageKind, template: str, path_of, key: str | None = None,
                       list_name: str | None = None, indexable: bool = True) -> None:
-        alternates = {lang: path_of(lang) for lang in config.languages}
-        for lang in config.languages:
+        alternates = {lang: path_of(lang) for lang in chosen}
+        for lang in chosen:
             pages.append(Page(kind, lang, alternates[lang], template, key, list_name, alternates, indexable))
 
     each_language("home", "home.html", urls.home)
@@ -58,7 +61,8 @@ def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str
             each_language("listing", "listing.html",
                           lambda l, n=list_name, c=code: urls.listing(l, n, c), code, list_name)
     each_language("inquiry", "inquiry.html", lambda l: urls.section(l, "inquiry"), indexable=False)
-    each_language("not_found", "404.html", urls.not_found, indexable=False)
+    if web:
+        each_language("not_found", "404.html", urls.not_found, indexable=False)
     _check_collisions(pages, problems)
     return pages
 

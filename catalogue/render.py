@@ -38,15 +38,16 @@ class Renderer:
     def __init__(self, config: SiteConfig, site: Site, languages: Mapping[str, Language],
                  theme: Theme, translations: Mapping[str, gettext.NullTranslations],
                  views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty",
-                 preview: bool = False):
+                 preview: bool = False, bundle: Mapping[str, Any] | None = None):
         self.config = config
         self.site = site
         self.languages = languages
         self.views = views
         self.style = style
         self.markdown = MarkdownRenderer()
+        self.bundle = bundle
         common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
-                  "preview": preview}
+                  "preview": preview, "bundle": bundle}
         self.envs: dict[str, Environment] = {
             lang: make_environment(theme, translations[lang], common) for lang in config.languages
         }
@@ -103,10 +104,10 @@ class Renderer:
     def _page_data(self, page: Page, lang: str) -> dict[str, Any]:
         views = self.views
         if page.kind == "root":
-            return {"languages": [self.languages[code] for code in self.config.languages],
-                    "homes": {code: urls.home(code) for code in self.config.languages},
-                    "titles": {code: self.config.localized(self.config.title, code)
-                               for code in self.config.languages}}
+            codes = self.bundle["languages"] if self.bundle else self.config.languages
+            return {"languages": [self.languages[code] for code in codes],
+                    "homes": {code: urls.home(code) for code in codes},
+                    "titles": {code: self.config.localized(self.config.title, code) for code in codes}}
         lv = views.for_language(lang)
         if page.kind == "product":
             assert page.key
@@ -171,3 +172,15 @@ def _template_line(exc: BaseException) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def render_text(loaded: Any, template_name: str, lang: str, extra: Mapping[str, Any]) -> str:
+    """A plain-text template (README and the like) in one language; no HTML escaping."""
+    env = make_environment(loaded.theme, loaded.translations[lang],
+                           {"config": loaded.config, "all_languages": loaded.languages}, autoescape=False)
+    config = loaded.config
+    context = {"lang": loaded.languages[lang], "site_title": config.localized(config.title, lang),
+               "contact": config.contact,
+               "contact_address": config.localized(config.contact.address, lang) if config.contact.address else None}
+    context.update(extra)
+    return env.get_template(template_name).render(context)

@@ -60,10 +60,10 @@ def static_files(theme: Theme) -> dict[str, Path]:
 
 
 def make_environment(theme: Theme, translations: gettext.NullTranslations,
-                     globals_: Mapping[str, Any]) -> Environment:
+                     globals_: Mapping[str, Any], autoescape: bool = True) -> Environment:
     env = Environment(
         loader=FileSystemLoader([str(d) for d in theme.template_dirs]),
-        autoescape=True,
+        autoescape=autoescape,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

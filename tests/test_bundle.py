@@ -1,0 +1,193 @@
+"""Offline bundles and the PDF catalogue, opened as a buyer would: unzipped, from file://."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import NOW, REPO
+from sitecheck import crawl
+
+from catalogue.bundle import make_bundle
+from catalogue.pdf import pdf_available
+
+MIDDLE_EAST = {"bach-tra-shan-tuyet-ta-leng", "che-xanh-shan-tuyet-ta-leng", "gao-seng-cu-muong-so",
+               "gung-say-lat-muong-so", "hat-mac-ca-say-nut-vo-tam-duong"}  # a few of them
+
+
+@pytest.fixture(scope="module")
+def market_bundle(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundle") / "me.zip"
+    result = make_bundle(REPO, out, ["en", "ar"], "middle-east", NOW, pdf=None)
+    assert result.ok, [p.format() for p in result.problems.sorted()]
+    return out
+
+
+@pytest.fixture(scope="module")
+def unzipped(market_bundle: Path, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("unzipped")
+    with zipfile.ZipFile(market_bundle) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def test_market_bundle_holds_only_that_markets_products(unzipped: Path) -> None:
+    import yaml
+    expected = sorted(p.name for p in (REPO / "content/products").iterdir()
+                      if "middle-east" in (yaml.safe_load((p / "product.yaml").read_text()).get("markets") or []))
+    assert MIDDLE_EAST <= set(expected)
+    for lang in ("en", "ar"):
+        products = sorted(p.name for p in (unzipped / lang / "products").iterdir() if p.is_dir())
+        assert products == expected
+    assert not (unzipped / "vi").exists() and not (unzipped / "ja").exists()
+    events = {p.name for p in (unzipped / "en/events").iterdir() if p.is_dir()}
+    for slug in events:
+        data = yaml.safe_load((REPO / "content/events" / slug / "event.yaml").read_text())
+        assert "middle-east" in data["markets"]
+    assert "hoi-thao-xuc-tien-che-lai-chau-vao-trung-dong-bac-phi-nam-a" in events
+    media = {p.name for p in (unzipped / "media/products").iterdir()}
+    assert media <= set(expected)
+
+
+def test_bundle_layout_readmes_and_cover(unzipped: Path) -> None:
+    import lxml.html
+    assert (unzipped / "index.html").is_file()
+    assert not list(unzipped.rglob("404.html")) and not (unzipped / "sitemap.xml").exists()
+    readme = (unzipped / "README-ar.txt").read_text(encoding="utf-8")
+    assert "index.html" in readme and "الشرق الأوسط" in readme
+    assert "Middle East" in (unzipped / "README-en.txt").read_text(encoding="utf-8")
+    cover = lxml.html.fromstring((unzipped / "index.html").read_bytes())
+    assert cover.get("lang") == "en"
+    assert "Selected for buyers in: Middle East." in cover.text_content()
+    assert [a.get("href") for a in cover.cssselect(".language-list a")] == ["en/index.html", "ar/index.html"]
+
+
+def test_every_link_in_the_bundle_names_a_file_inside_it(unzipped: Path) -> None:
+    broken, checked = crawl(unzipped, "https://ocop.laichau.example.org/", files_only=True)
+    assert checked > 500
+    assert broken == [], "\n".join(map(str, broken[:20]))
+
+
+def test_zip_is_reproducible_sorted_and_utf8(market_bundle: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.zip"
+    assert make_bundle(REPO, again, ["en", "ar"], "middle-east", NOW).ok
+    assert hashlib.sha256(again.read_bytes()).hexdigest() == hashlib.sha256(market_bundle.read_bytes()).hexdigest()
+    with zipfile.ZipFile(market_bundle) as archive:
+        infos = archive.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names)
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert all(not i.filename.startswith(("/", "..")) for i in infos)
+
+
+def test_bundle_command_line_and_size_report(tmp_path: Path) -> None:
+    out = tmp_path / "x.zip"
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "bundle", "--lang", "ja", "--no-pdf",
+                           "--out", str(out), "--now", "2026-11-29"], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"bundle: {out} (") and "28 products" in lines[0]
+    kinds = {line.split()[0] for line in lines[1:]}
+    assert {"HTML", "images", "scripts"} <= kinds
+    bad = subprocess.run([sys.executable, str(REPO / "build.py"), "bundle", "--market", "mars",
+                          "--out", str(tmp_path / "y.zip")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "unknown market 'mars'" in bad.stderr and not (tmp_path / "y.zip").exists()
+
+
+@pytest.mark.browser
+def test_bundle_works_from_disk_with_no_request_leaving_it(chromium, unzipped: Path) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    loaded: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
+    page.on("request", lambda r: loaded.append(r.url))
+    root = unzipped.resolve().as_uri()
+    page.goto(root + "/index.html")
+    page.click(".language-list a[hreflang=ar]")
+    page.wait_for_load_state("load")
+    assert page.url == root + "/ar/index.html"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    page.click(".main-nav a[href$='products/index.html']")
+    page.wait_for_load_state("load")
+    page.fill("input[name=q]", "مكاديميا")
+    page.wait_for_timeout(400)
+    shown = page.eval_on_selector_all("#product-list [data-product]:not([hidden])", "c => c.map(x => x.dataset.product)")
+    assert "hat-mac-ca-say-nut-vo-tam-duong" in shown
+    page.fill("input[name=q]", "")
+    page.check("input[name=category][value=beverage]")
+    page.wait_for_timeout(300)
+    beverages = page.eval_on_selector_all("#product-list [data-product]:not([hidden])", "c => c.map(x => x.dataset.product)")
+    assert beverages and "gao-seng-cu-muong-so" not in beverages
+    page.click(f"[data-product={beverages[0]}] button[data-inquiry]")
+    page.click(f"[data-product={beverages[0]}] a.card-link")
+    page.wait_for_load_state("load")
+    assert page.url == root + f"/ar/products/{beverages[0]}/index.html"
+    page.click(".lang-switch a[hreflang=en]")
+    page.wait_for_load_state("load")
+    assert page.url == root + f"/en/products/{beverages[0]}/index.html"
+    assert page.inner_text(".inquiry-link .badge") == "1"
+    page.click(".inquiry-link")
+    page.wait_for_load_state("load")
+    assert page.eval_on_selector_all("#inquiry-table tbody tr", "r => r.map(x => x.dataset.product)") == [beverages[0]]
+    assert page.get_attribute("#inquiry-mail", "href").startswith("mailto:")
+    page.click("#inquiry-table tbody a")
+    page.wait_for_load_state("load")
+    assert page.url == root + f"/en/products/{beverages[0]}/index.html"
+    images = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    assert images and all(images)
+    context.close()
+    assert errors == []
+    outside = [url for url in loaded if not url.startswith(root + "/")]
+    assert outside == []
+
+
+needs_pdf = pytest.mark.skipif(not pdf_available(), reason="WeasyPrint (the pdf extra) is not installed")
+
+
+def pdf_texts(path: Path) -> list[str]:
+    from pypdf import PdfReader
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+@needs_pdf
+@pytest.mark.slow
+def test_pdf_catalogue_pages_and_scripts(unzipped: Path, tmp_path: Path) -> None:
+    import yaml
+    products = [p for p in sorted((REPO / "content/products").iterdir())
+                if "middle-east" in (yaml.safe_load((p / "product.yaml").read_text()).get("markets") or [])]
+    pages = pdf_texts(unzipped / "catalogue-ar-middle-east.pdf")
+    front = 2  # cover, contents
+    first_product_page = front
+    qr_pages = [i for i, text in enumerate(pages) if "ocop.laichau.example.org/ar/products/" in text.replace("\n", "")]
+    assert qr_pages == list(range(first_product_page, first_product_page + len(products)))
+    assert len(pages) == front + len(products) + 1  # producers' contacts on one page
+    arabic_name = [line for line in (REPO / "content/products/nhan-mac-ca-tam-duong/ar.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("name:")][0].split(":", 1)[1].strip()
+    done = subprocess.run(["pdftotext", str(unzipped / "catalogue-ar-middle-east.pdf"), "-"], capture_output=True,
+                          text=True)
+    assert arabic_name in done.stdout or arabic_name in "".join(pages)
+
+
+@needs_pdf
+@pytest.mark.slow
+def test_pdf_in_japanese_has_cjk_text_and_fonts(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "pdf", "--lang", "ja", "--market", "japan",
+                           "--out", str(tmp_path), "--now", "2026-11-29"], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert ".notdef" not in done.stderr
+    pdf = tmp_path / "catalogue-ja-japan.pdf"
+    text = "".join(pdf_texts(pdf))
+    name = [line for line in (REPO / "content/products/nhan-mac-ca-tam-duong/ja.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("name:")][0].split(":", 1)[1].strip()
+    assert name in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "CJK" in fonts or "JP" in fonts
