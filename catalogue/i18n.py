@@ -21,9 +21,9 @@ from catalogue.locales import DOMAIN, read_catalog
 from catalogue.problems import Problems
 from catalogue.themes import Theme
 
-METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2")]
+METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2"), ("**.txt", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"},
-           "**.xml": {"extensions": "jinja2.ext.i18n"}}
+           "**.xml": {"extensions": "jinja2.ext.i18n"}, "**.txt": {"extensions": "jinja2.ext.i18n"}}
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)  # keeps .pot headers stable in Git
 
 

@@ -121,13 +121,15 @@ def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset 
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     stem = PurePosixPath(path.name).stem
+    digest = hashlib.sha256(data).hexdigest()
+    tag = digest[:8]  # content in the name: safe to cache for a year, and x.jpg/x.png never collide
     fallback_ext, fallback_mime = ("png", "image/png") if has_alpha else ("jpg", "image/jpeg")
     variants = []
     for target in planned_widths(width):
         h = max(1, round(height * target / width))
-        variants.append(Variant(target, h, f"{out_dir}/{stem}-{target}.webp", "image/webp"))
-        variants.append(Variant(target, h, f"{out_dir}/{stem}-{target}.{fallback_ext}", fallback_mime))
-    return ImageAsset(path, rel, hashlib.sha256(data).hexdigest(), width, height, has_alpha, tuple(variants))
+        variants.append(Variant(target, h, f"{out_dir}/{stem}-{target}.{tag}.webp", "image/webp"))
+        variants.append(Variant(target, h, f"{out_dir}/{stem}-{target}.{tag}.{fallback_ext}", fallback_mime))
+    return ImageAsset(path, rel, digest, width, height, has_alpha, tuple(variants))
 
 
 def planned_widths(width: int) -> list[int]:

@@ -26,7 +26,7 @@ from catalogue.outputs.sitemap import robots_txt, sitemap_xml
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
 from catalogue.render import Renderer, RenderError
-from catalogue.themes import Theme, resolve_theme, static_files
+from catalogue.themes import Theme, fingerprinted, resolve_theme, static_files
 from catalogue.views import ViewBuilder
 from catalogue.writer import OutputError, StagedOutput, check_output_folder
 
@@ -180,7 +180,7 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                workers: int) -> None:
     config = loaded.config
     statics = static_files(loaded.theme)
-    assets = {path[len("static/"):]: path for path in statics}
+    assets = fingerprinted(statics)
     renderer = Renderer(config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
                         loaded.views, assets, style=edition.link_style, preview=edition.preview,
                         bundle=edition.bundle)
@@ -200,7 +200,7 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
             if page.kind == "not_found" and page.lang == config.source_lang:
                 output.write("404.html", renderer.render(page))
         for out_path, src in statics.items():
-            output.copy(out_path, src)
+            output.copy(assets[out_path[len("static/"):]], src)
         folders = {e.rel_dir for table in (loaded.site.products, loaded.site.producers, loaded.site.events)
                    for e in table.values()}
         assets = [a for (rel_dir, _), a in sorted(loaded.media.images.items()) if rel_dir in folders]

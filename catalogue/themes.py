@@ -59,6 +59,27 @@ def static_files(theme: Theme) -> dict[str, Path]:
     return dict(sorted(files.items()))
 
 
+FINGERPRINTED = (".css", ".js")
+
+
+def fingerprinted(files: Mapping[str, Path]) -> dict[str, str]:
+    """Theme file -> output path; stylesheets and scripts get their content hash in the name,
+    so a host may cache them for a year ("static/css/site.css" -> "static/css/site.3f2a9c1e.css").
+    Other files keep their names: stylesheets may refer to them."""
+    import hashlib
+
+    result = {}
+    for out_path, src in files.items():
+        name = out_path[len("static/"):]
+        if src.suffix in FINGERPRINTED:
+            digest = hashlib.sha256(src.read_bytes()).hexdigest()[:10]
+            stem, dot, suffix = out_path.rpartition(".")
+            result[name] = f"{stem}.{digest}.{suffix}"
+        else:
+            result[name] = out_path
+    return result
+
+
 def make_environment(theme: Theme, translations: gettext.NullTranslations,
                      globals_: Mapping[str, Any], autoescape: bool = True) -> Environment:
     env = Environment(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from conftest import NOW, build_fails, build_ok, messages, page
@@ -33,24 +34,25 @@ def test_orientation_metadata_and_widths(site: Path) -> None:
     out = build_ok(site)
     media = out / "media/products/che-ta-leng"
     names = sorted(p.name for p in media.iterdir() if p.name.startswith("cover"))
-    assert names == ["cover-1000.jpg", "cover-1000.webp", "cover-320.jpg", "cover-320.webp",
-                     "cover-640.jpg", "cover-640.webp"]
+    tag = names[0].split(".")[1]
+    assert names == [f"cover-1000.{tag}.jpg", f"cover-1000.{tag}.webp", f"cover-320.{tag}.jpg",
+                     f"cover-320.{tag}.webp", f"cover-640.{tag}.jpg", f"cover-640.{tag}.webp"]
     for name in names:
         with Image.open(media / name) as image:
             width = int(name.split("-")[1].split(".")[0])
             assert image.size == (width, round(1600 * width / 1000))  # portrait once rotated
             assert not image.getexif(), f"{name} still carries EXIF"
             assert "exif" not in image.info and "xmp" not in image.info
-    with Image.open(media / "cover-1000.jpg") as image:
+    with Image.open(media / f"cover-1000.{tag}.jpg") as image:
         rgb = image.convert("RGB")
         assert rgb.getpixel((1000 - 20, 20))[0] > 180  # the red corner moved to the top right
         assert rgb.getpixel((20, 20))[1] > 100
     doc = page(out, "en/products/che-ta-leng/index.html")
     cover = doc.cssselect(".gallery-main img")[0]
     assert (cover.get("width"), cover.get("height")) == ("1000", "1600")
-    assert cover.get("srcset") == ("../../../media/products/che-ta-leng/cover-320.jpg 320w, "
-                                   "../../../media/products/che-ta-leng/cover-640.jpg 640w, "
-                                   "../../../media/products/che-ta-leng/cover-1000.jpg 1000w")
+    assert cover.get("srcset") == (f"../../../media/products/che-ta-leng/cover-320.{tag}.jpg 320w, "
+                                   f"../../../media/products/che-ta-leng/cover-640.{tag}.jpg 640w, "
+                                   f"../../../media/products/che-ta-leng/cover-1000.{tag}.jpg 1000w")
     assert cover.get("sizes")
     card = page(out, "en/products/index.html").cssselect("[data-product=che-ta-leng] img")[0]
     assert card.get("loading") == "lazy" and card.get("width") == "1000"
@@ -81,7 +83,8 @@ def test_transparent_png_keeps_alpha(site: Path) -> None:
     image = Image.new("RGBA", (500, 400), (0, 0, 0, 0))
     image.save(site / FOLDER / "pack.png")
     out = build_ok(site)
-    with Image.open(out / "media/products/che-ta-leng/pack-320.png") as result:
+    (png,) = (out / "media/products/che-ta-leng").glob("pack-320.*.png")
+    with Image.open(png) as result:
         assert result.mode == "RGBA" and result.getpixel((5, 5))[3] == 0
 
 
@@ -104,5 +107,19 @@ def test_body_images_point_at_a_resized_copy(site: Path) -> None:
                                          encoding="utf-8")
     out = build_ok(site)
     img = page(out, "en/products/che-ta-leng/index.html").cssselect(".prose img")[0]
-    assert img.get("src") == "../../../media/products/che-ta-leng/pack-90.jpg"
+    assert re.fullmatch(r"\.\./\.\./\.\./media/products/che-ta-leng/pack-90\.[0-9a-f]{8}\.jpg", img.get("src"))
     assert (img.get("width"), img.get("height"), img.get("alt")) == ("90", "90", "The packet")
+
+
+def test_same_name_different_format_do_not_collide(site: Path) -> None:
+    Image.new("RGB", (200, 150), "#c33").save(site / FOLDER / "cover.png")
+    out = build_ok(site)
+    names = sorted(p.name for p in (out / "media/products/che-ta-leng").glob("cover-*"))
+    assert len(names) == 4 and len({n.split(".")[1] for n in names}) == 2
+
+
+def test_assets_are_fingerprinted(built: Path) -> None:
+    css = sorted((built / "static/css").iterdir())
+    assert len(css) == 1 and re.fullmatch(r"site\.[0-9a-f]{10}\.css", css[0].name)
+    html = (built / "en/index.html").read_text(encoding="utf-8")
+    assert f'href="../static/css/{css[0].name}"' in html
