@@ -21,6 +21,8 @@ from catalogue.markup import body_image_refs
 from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
 from catalogue.model import Site
 from catalogue.outputs import ics
+from catalogue.outputs.exports import catalogue_csv, catalogue_json
+from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
 from catalogue.outputs.search import index_script, search_index
 from catalogue.outputs.sitemap import robots_txt, sitemap_xml
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
@@ -210,6 +212,7 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                 output.copy(variant.out_path, cached_file(cache_root, asset, variant))
         write_calendars(loaded, output, edition.languages)
         result.index_bytes = write_search_indexes(loaded, output, edition.languages)
+        write_data_files(loaded, output, edition.languages)
         if edition.web:
             write_web_files(loaded, output)
     except OutputError as exc:
@@ -228,6 +231,38 @@ def write_web_files(loaded: LoadedSite, output: StagedOutput) -> None:
     output.write("sitemap.xml", sitemap_xml(config.base_url, loaded.pages,
                                             {k: v for k, v in lastmod.items() if v}, config.source_lang))
     output.write("robots.txt", robots_txt(config.base_url))
+
+
+def write_data_files(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> None:
+    """Per language: Atom feeds of products and events, catalogue.json and catalogue.csv."""
+    config, site = loaded.config, loaded.site
+    fallback = loaded.now
+    for lang in languages:
+        views = loaded.views.for_language(lang)
+        title = config.localized(config.title, lang)
+        home_url = urls.absolute(config.base_url, urls.home(lang))
+        products = []
+        for slug, product in site.products.items():
+            card = views.products[slug]
+            when = product.updated or date(product.ocop.year, 1, 1)
+            image = urls.absolute(config.base_url, card.cover.path) if card.cover else None
+            products.append(FeedEntry(urls.absolute(config.base_url, card.path), card.words.name, card.words.summary, urls.absolute(config.base_url, card.path),
+                                      as_datetime(when), card.words.lang, (card.category.text,), image))
+        products.sort(key=lambda e: (e.updated, e.id), reverse=True)
+        output.write(urls.feed(lang, "products"), atom(
+            urls.absolute(config.base_url, urls.feed(lang, "products")), title, urls.absolute(config.base_url, urls.feed(lang, "products")),
+            home_url, title, lang, products, fallback))
+        events = []
+        for slug, event in site.events.items():
+            card = views.events[slug]
+            events.append(FeedEntry(urls.absolute(config.base_url, card.path), card.words.name, card.words.summary, urls.absolute(config.base_url, card.path),
+                                    as_datetime(event.start.value), card.words.lang, (card.kind.text,)))
+        events.sort(key=lambda e: (e.updated, e.id), reverse=True)
+        output.write(urls.feed(lang, "events"), atom(
+            urls.absolute(config.base_url, urls.feed(lang, "events")), title, urls.absolute(config.base_url, urls.feed(lang, "events")),
+            home_url, title, lang, events, fallback))
+        output.write(urls.data_file(lang, "json"), catalogue_json(config, site, views, loaded.media))
+        output.write(urls.data_file(lang, "csv"), catalogue_csv(config, site, views, loaded.media))
 
 
 def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> dict[str, int]:

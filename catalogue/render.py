@@ -45,6 +45,7 @@ class Renderer:
         self.views = views
         self.style = style
         self.markdown = MarkdownRenderer()
+        self.translations = translations
         self.bundle = bundle
         common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
                   "preview": preview, "bundle": bundle}
@@ -99,7 +100,58 @@ class Renderer:
             "search_index": urls.search_index(lang),
         }
         ctx.update(self._page_data(page, lang))
+        if page.kind != "root":
+            ctx.update(self._structured(page, lang, ctx))
         return ctx
+
+    def _structured(self, page: Page, lang: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """JSON-LD blocks and Open Graph facts for pages that describe one thing."""
+        from catalogue.outputs import structured as ld
+
+        base = self.config.base_url
+        ui = self.translations[lang]
+        home = (ui.gettext("Home"), urls.home(lang))
+        blocks: list[dict[str, Any]] = []
+        og: dict[str, Any] = {"type": "website", "image": None}
+        if page.kind == "product" and page.key:
+            view = data["product"]
+            product = self.site.products[page.key]
+            labels = {"award": ui.gettext("OCOP rating %(year)s") % {"year": product.ocop.year} + ": " +
+                      ui.ngettext("%(num)d OCOP star out of 5", "%(num)d OCOP stars out of 5",
+                                  product.ocop.stars) % {"num": product.ocop.stars},
+                      "hs_code": ui.gettext("HS code"), "shelf_life": ui.gettext("Shelf life"),
+                      "certification": ui.gettext("Certifications")}
+            blocks.append(ld.product_ld(base, product, view, labels))
+            blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Products"), urls.section(lang, "products")),
+                                                   (view.card.category.text, view.card.category.path or ""),
+                                                   (view.card.words.name, view.card.path)]))
+            og = {"type": "product", "image": view.images[0] if view.images else None}
+        elif page.kind == "producer" and page.key:
+            view = data["producer"]
+            blocks.append(ld.organization_ld(base, view, view.card.district.text))
+            blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Producers"), urls.section(lang, "producers")),
+                                                   (view.card.words.name, view.card.path)]))
+            cover = next((p.cover for p in view.products if p.cover), None)
+            og = {"type": "website", "image": cover}
+        elif page.kind == "event" and page.key:
+            view = data["event"]
+            organizer = view.organizer_card.words.name if view.organizer_card else view.organizer
+            blocks.append(ld.event_ld(base, self.site.events[page.key], view, organizer))
+            blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Events"), urls.section(lang, "events")),
+                                                   (view.card.words.name, view.card.path)]))
+            cover = next((p.cover for p in view.products if p.cover), None)
+            og = {"type": "website", "image": cover}
+        elif page.kind == "listing":
+            blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Products"), urls.section(lang, "products")),
+                                                   (data["label"].text, page.out_path)]))
+        elif page.kind == "home":
+            blocks.append({"@context": ld.SCHEMA, "@type": "WebSite", "name": self.config.localized(self.config.title, lang),
+                           "url": urls.absolute(base, page.out_path), "inLanguage": lang})
+        image = og.get("image")
+        return {"json_ld": [ld.dumps(block) for block in blocks],
+                "og_type": og["type"],
+                "og_image": urls.absolute(base, image.path) if image else None,
+                "og_image_size": (image.width, image.height) if image else None}
 
     def _page_data(self, page: Page, lang: str) -> dict[str, Any]:
         views = self.views

@@ -13,7 +13,7 @@ from catalogue.codes import Codes
 from catalogue.config import SiteConfig
 from catalogue.load import KIND_FOLDERS
 from catalogue.model import EntryKind
-from catalogue.schema import PLACEHOLDER
+from catalogue.schema import PLACEHOLDER, SLUG_RE
 from catalogue.slugs import slugify
 
 
@@ -122,6 +122,9 @@ def scaffold(config: SiteConfig, kind: EntryKind, name: str, lang: str | None, s
     lang = lang or config.source_lang
     if lang not in config.languages:
         raise ScaffoldError(f"--lang {lang!r} is not one of the site's languages {list(config.languages)}")
+    if slug is not None and not SLUG_RE.match(slug):
+        raise ScaffoldError(f"--slug {slug!r} is not a slug: use lowercase letters a-z, digits and single hyphens, "
+                            f"e.g. {slugify(slug) or 'my-product'!r}")
     slug = slug or slugify(name)
     if not slug:
         raise ScaffoldError(f"cannot make a folder name from {name!r}: give one with --slug, e.g. --slug my-product")

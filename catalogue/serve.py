@@ -216,6 +216,15 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
     if out is None:
         temporary = Path(tempfile.mkdtemp(prefix="catalogue-preview-"))
         out = temporary / "site"
+    import socket
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            print(f"serve: port {port} is in use (another preview?); choose another with --port", file=sys.stderr)
+            if temporary is not None:
+                shutil.rmtree(temporary, ignore_errors=True)
+            return 2
     preview = Preview(site, out.resolve(), now, owned=temporary is not None)
     preview.rebuild()
     server = Server(app=preview)

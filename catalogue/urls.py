@@ -33,6 +33,14 @@ def event_ics(lang: str, slug: str) -> str:
     return f"{lang}/events/{slug}/{slug}.ics"
 
 
+def feed(lang: str, name: str) -> str:
+    return f"{lang}/{name}.atom"
+
+
+def data_file(lang: str, extension: str) -> str:
+    return f"{lang}/catalogue.{extension}"
+
+
 def search_index(lang: str) -> str:
     return f"{lang}/search-index.js"
 

@@ -124,6 +124,7 @@ class ProducerView:
     card: ProducerCard
     body_html: str
     founded: str | None
+    founded_year: int | None
     contact: ContactView
     products: tuple[ProductCard, ...]
     events: tuple[EventCard, ...]
@@ -302,6 +303,7 @@ class ViewBuilder:
             card=views.producers[slug],
             body_html=body_html,
             founded=views.fmt.integer(producer.founded) if producer.founded else None,
+            founded_year=producer.founded,
             contact=self.contact(producer),
             products=tuple(views.products[s] for s in self.site.products_by_producer.get(slug, ())),
             events=self.sorted_events(views, self.site.events_by_producer.get(slug, ())),

@@ -72,6 +72,8 @@ def test_new_refuses_to_overwrite_and_bad_names(site: Path) -> None:
     assert done.returncode == 1 and "give one with --slug" in done.stderr
     assert cli(site, "new", "product", "マカダミア", "--slug", "macadamia-jp", "--lang", "ja").returncode == 0
     assert cli(site, "new", "gadget", "x").returncode == 2
+    done = cli(site, "new", "product", "X", "--slug", "Bad Name")
+    assert done.returncode == 1 and "--slug 'Bad Name' is not a slug" in done.stderr
 
 
 def broken(site: Path) -> Path:

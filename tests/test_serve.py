@@ -103,3 +103,11 @@ def test_translation_report_page_is_served_but_not_published(server: str, site: 
     assert code == 200 and source.startswith("---\nname: Ta Leng Shan tuyet tea")
     assert get(server + "_preview/source/../../../etc/passwd")[0] == 404
     assert not (site / "public").exists()
+
+
+def test_a_busy_port_is_a_short_message(server: str, site: Path) -> None:
+    port = server.rsplit(":", 1)[1].strip("/")
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "serve", "--port", port], cwd=site,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"serve: port {port} is in use (another preview?); choose another with --port"

@@ -1,0 +1,104 @@
+"""Data for importers' systems: catalogue.json (versioned schema) and catalogue.csv per language.
+
+The JSON schema is documented in docs/data.md; `schema_version` changes only when a field is
+removed or changes meaning (fields may be added within a version).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+from catalogue import urls
+from catalogue.config import SiteConfig
+from catalogue.media import MediaIndex
+from catalogue.model import Site
+from catalogue.translations import status_of
+from catalogue.views import LanguageViews
+
+SCHEMA_VERSION = 1
+CSV_COLUMNS = ("slug", "name", "summary", "url", "category", "category_label", "ocop_stars", "ocop_year",
+               "ocop_certificate", "ocop_valid_until", "district", "district_label", "producer", "producer_name",
+               "producer_type", "hs_code", "certifications", "markets", "packaging", "moq_quantity", "moq_unit",
+               "shelf_life_days", "marketplaces", "updated", "image", "text_language", "translation_status")
+
+
+def _amount(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def product_records(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> list[dict[str, Any]]:
+    lang = views.lang.code
+    records = []
+    for slug, product in site.products.items():
+        card = views.products[slug]
+        producer = site.producers.get(product.producer)
+        images = []
+        for name in product.images:
+            asset = media.get(product.rel_dir, name)
+            if asset:
+                images.append(urls.absolute(config.base_url, asset.largest.out_path))
+        records.append({
+            "slug": slug,
+            "url": urls.absolute(config.base_url, card.path),
+            "name": card.words.name,
+            "summary": card.words.summary,
+            "text_language": card.words.lang,
+            "translation_status": status_of(product, lang, config.source_lang),
+            "category": {"code": product.category, "label": card.category.text},
+            "ocop": {"stars": product.ocop.stars, "year": product.ocop.year,
+                     "certificate": product.ocop.certificate,
+                     "valid_until": product.ocop.valid_until.isoformat() if product.ocop.valid_until else None},
+            "district": {"code": product.district, "label": card.district.text},
+            "producer": {"slug": product.producer, "name": card.producer_name,
+                         "type": producer.type if producer else None,
+                         "url": urls.absolute(config.base_url, urls.entry(lang, "producers", product.producer))},
+            "hs_code": product.hs_code,
+            "certifications": [{"code": c.code, "label": c.text} for c in card.certifications],
+            "markets": [{"code": m.code, "label": m.text} for m in card.markets],
+            "packaging": [{"size": p.size,
+                           "unit_price": {"amount": _amount(p.unit_price.amount), "currency": p.unit_price.currency}
+                           if p.unit_price else None} for p in product.packaging],
+            "moq": {"quantity": _amount(product.moq.quantity), "unit": product.moq.unit} if product.moq else None,
+            "shelf_life_days": product.shelf_life_days,
+            "marketplaces": [{"name": m.name, "url": m.url} for m in product.marketplaces],
+            "updated": product.updated.isoformat() if product.updated else None,
+            "images": images,
+        })
+    return records
+
+
+def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> bytes:
+    lang = views.lang.code
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "language": lang,
+        "site": {"title": config.localized(config.title, lang), "url": urls.absolute(config.base_url, urls.home(lang)),
+                 "contact": {"email": config.contact.email, "phone": config.contact.phone}},
+        "products": product_records(config, site, views, media),
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in product_records(config, site, views, media):
+        writer.writerow([
+            r["slug"], r["name"], r["summary"], r["url"], r["category"]["code"], r["category"]["label"],
+            r["ocop"]["stars"], r["ocop"]["year"], r["ocop"]["certificate"] or "", r["ocop"]["valid_until"] or "",
+            r["district"]["code"], r["district"]["label"], r["producer"]["slug"], r["producer"]["name"],
+            r["producer"]["type"] or "", r["hs_code"] or "",
+            "; ".join(c["code"] for c in r["certifications"]), "; ".join(m["code"] for m in r["markets"]),
+            "; ".join(p["size"] + (f" = {p['unit_price']['amount']} {p['unit_price']['currency']}"
+                                   if p["unit_price"] else "") for p in r["packaging"]),
+            r["moq"]["quantity"] if r["moq"] else "", r["moq"]["unit"] if r["moq"] else "",
+            r["shelf_life_days"] or "", "; ".join(m["url"] for m in r["marketplaces"]), r["updated"] or "",
+            r["images"][0] if r["images"] else "", r["text_language"], r["translation_status"],
+        ])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM makes spreadsheets read UTF-8
