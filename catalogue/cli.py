@@ -177,8 +177,11 @@ def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cach
         print(f"build failed: {len(result.problems.errors)} error(s); {out} was left unchanged",
               file=sys.stderr)
         return 1
-    if not quiet:
-        print(f"built {result.pages} pages in {result.languages} languages, {result.images} images "
+    if not quiet and result.up_to_date:
+        print(f"up to date: nothing changed since the last build ({result.seconds:.2f} s) -> {out}")
+    elif not quiet:
+        fresh = f" ({result.rendered} rendered)" if result.rendered != result.pages else ""
+        print(f"built {result.pages} pages{fresh} in {result.languages} languages, {result.images} images "
               f"({result.encoded} resized), {len(result.problems.warnings)} warning(s), "
               f"{result.seconds:.1f} s -> {out}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from catalogue.config import SiteConfig
 from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, Location, Money,
@@ -31,16 +31,27 @@ class LoadedContent:
         return slug in self.folders[kind]
 
 
-def load_content(config: SiteConfig, problems: Problems) -> LoadedContent:
+EntryLoader = Callable[[SiteConfig, EntryKind, Path, Problems], "Entry | None"]
+
+
+def load_content(config: SiteConfig, problems: Problems,
+                 load_many: Callable[[SiteConfig, list[tuple[EntryKind, Path]], Problems], list["Entry | None"]]
+                 | None = None) -> LoadedContent:
+    """Every entry folder; `load_many` may answer from a cache (it must report the same problems)."""
     loaded: dict[EntryKind, dict[str, Any]] = {"product": {}, "producer": {}, "event": {}}
     folders: dict[EntryKind, frozenset[str]] = {}
+    work: list[tuple[EntryKind, Path]] = []
     for kind, folder in KIND_FOLDERS.items():
         entry_dirs = _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems)
         folders[kind] = frozenset(d.name for d in entry_dirs)
-        for entry_dir in entry_dirs:
-            entry = load_entry(config, kind, entry_dir, problems)
-            if entry is not None:
-                loaded[kind][entry.slug] = entry
+        work.extend((kind, entry_dir) for entry_dir in entry_dirs)
+    if load_many is None:
+        results = [load_entry(config, kind, entry_dir, problems) for kind, entry_dir in work]
+    else:
+        results = load_many(config, work, problems)
+    for (kind, _), entry in zip(work, results):
+        if entry is not None:
+            loaded[kind][entry.slug] = entry
     return LoadedContent(loaded["product"], loaded["producer"], loaded["event"], folders)
 
 

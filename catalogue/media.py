@@ -15,12 +15,12 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalogue.load import IMAGE_SUFFIXES, KIND_FOLDERS
-from catalogue.model import Site
+from catalogue.model import Entry, Site
 from catalogue.problems import Problems
 
 MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo
@@ -76,24 +76,32 @@ class MediaIndex:
         return self.images.get((rel_dir, name))
 
 
-def collect_media(site: Site, problems: Problems) -> MediaIndex:
+def collect_media(site: Site, problems: Problems,
+                  probe_folder: "Callable[[Entry, Problems], dict[str, ImageAsset | None]] | None" = None) -> MediaIndex:
     images: dict[tuple[str, str], ImageAsset] = {}
     unreadable: set[tuple[str, str]] = set()
     for entries in (site.products, site.producers, site.events):
         for entry in entries.values():
-            folder = KIND_FOLDERS[entry.kind]
-            for path in sorted(entry.src_dir.iterdir()):
-                if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-                    continue
-                rel = f"{entry.rel_dir}/{path.name}"
-                if not Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(entry.src_dir))):
-                    continue  # a link out of the folder: reported by the loader, never read
-                asset = probe(path, rel, f"media/{folder}/{entry.slug}", problems)
+            found = (probe_folder or entry_images)(entry, problems)
+            for name, asset in found.items():
                 if asset is not None:
-                    images[(entry.rel_dir, path.name)] = asset
+                    images[(entry.rel_dir, name)] = asset
                 else:
-                    unreadable.add((entry.rel_dir, path.name))
+                    unreadable.add((entry.rel_dir, name))
     return MediaIndex(images, frozenset(unreadable))
+
+
+def entry_images(entry: Entry, problems: Problems) -> dict[str, ImageAsset | None]:
+    """Every image file of one entry's folder, measured (None: its problem was reported)."""
+    found: dict[str, ImageAsset | None] = {}
+    folder = KIND_FOLDERS[entry.kind]
+    for path in sorted(entry.src_dir.iterdir()):
+        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            continue
+        if not Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(entry.src_dir))):
+            continue  # a link out of the folder: reported by the loader, never read
+        found[path.name] = probe(path, f"{entry.rel_dir}/{path.name}", f"media/{folder}/{entry.slug}", problems)
+    return found
 
 
 def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset | None:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from catalogue import urls
 from catalogue.config import SiteConfig, load_config
@@ -18,7 +18,10 @@ from catalogue.link import link_site
 from catalogue.load import load_content
 from catalogue.locales import Language, load_languages, load_translations
 from catalogue.markup import body_image_refs
-from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
+from catalogue.cache import PACKAGE_KEY, BuildCache, digest, folder_signature
+from catalogue.load import load_entry
+from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded, entry_images
+from catalogue.model import EntryKind
 from catalogue.model import Site
 from catalogue.outputs import ics
 from catalogue.outputs.exports import catalogue_csv, catalogue_json
@@ -27,10 +30,11 @@ from catalogue.outputs.search import index_script, search_index
 from catalogue.outputs.sitemap import robots_txt, sitemap_xml
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
-from catalogue.render import Renderer, RenderError
+from catalogue.parallel import RenderJob, cpu_count, render_pages
 from catalogue.themes import Theme, fingerprinted, resolve_theme, static_files
 from catalogue.views import ViewBuilder
-from catalogue.writer import OutputError, StagedOutput, check_output_folder
+from catalogue.deps import make_keys
+from catalogue.writer import IncrementalOutput, OutputError, StagedOutput, check_output_folder
 
 Progress = Callable[[int, int], None]
 
@@ -68,6 +72,8 @@ class BuildResult:
     files: int = 0
     images: int = 0
     encoded: int = 0  # images that were not in the cache
+    rendered: int = 0  # pages rendered (the others were unchanged since the last build)
+    up_to_date: bool = False  # nothing changed since the last build: nothing was done
     index_bytes: dict[str, int] = field(default_factory=dict)  # search index size per language
     languages: int = 0
     seconds: float = 0.0
@@ -89,7 +95,52 @@ def resolve_now(now: datetime | None = None) -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def load_site(root: Path, problems: Problems, now: datetime | None = None) -> LoadedSite | None:
+class CachedLoading:
+    """Entry folders whose files did not change are not parsed again: their records, problems
+    and image measurements come from the cache."""
+
+    def __init__(self, cache: BuildCache, config: SiteConfig):
+        self.cache = cache
+        self.config_key = digest(PACKAGE_KEY, repr(config))
+        self.signatures: dict[str, str] = {}
+
+    def load_many(self, config: SiteConfig, work: list[tuple[EntryKind, Path]], problems: Problems) -> list[Any]:
+        keys = []
+        for kind, folder in work:
+            signature = folder_signature(folder)
+            self.signatures[str(folder)] = signature
+            keys.append(digest(self.config_key, "entry", kind, folder.name, signature))
+        hits = self.cache.get_many("records", keys)
+        results, fresh = [], {}
+        for (kind, folder), key in zip(work, keys):
+            if key in hits:
+                entry, found = hits[key]
+            else:
+                local = Problems()
+                entry = load_entry(config, kind, folder, local)
+                if entry is not None:
+                    check_bodies_of(entry, local)
+                found = local.items
+                fresh[key] = (entry, found)
+            problems.extend(found)
+            results.append(entry)
+        self.cache.put_many("records", fresh)
+        return results
+
+    def probe_folder(self, entry: Any, problems: Problems) -> dict[str, Any]:
+        signature = self.signatures.get(str(entry.src_dir)) or folder_signature(entry.src_dir)
+        key = digest(self.config_key, "images", entry.rel_dir, signature)
+        hit = self.cache.get("records", key)
+        if hit is None:
+            local = Problems()
+            hit = (entry_images(entry, local), local.items)
+            self.cache.put_many("records", {key: hit})
+        problems.extend(hit[1])
+        return dict(hit[0])
+
+
+def load_site(root: Path, problems: Problems, now: datetime | None = None,
+              cache: BuildCache | None = None) -> LoadedSite | None:
     moment = resolve_now(now)
     config = load_config(root, problems)
     if config is None:
@@ -97,10 +148,16 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None) -> Lo
     theme = resolve_theme(config, problems)
     languages = load_languages(config)
     translations = {lang: load_translations(config, lang, problems) for lang in config.languages}
-    content = load_content(config, problems)
-    site = link_site(content, moment.date(), problems)
-    check_bodies(site, problems)
-    media = collect_media(site, problems)
+    if cache is not None and cache.enabled:
+        cached = CachedLoading(cache, config)
+        content = load_content(config, problems, cached.load_many)
+        site = link_site(content, moment.date(), problems)
+        media = collect_media(site, problems, cached.probe_folder)
+    else:
+        content = load_content(config, problems)
+        site = link_site(content, moment.date(), problems)
+        check_bodies(site, problems)
+        media = collect_media(site, problems)
     for product in site.products.values():  # images named in product.yaml must be readable
         for index, name in enumerate(product.images):
             if (product.rel_dir, name) in media.unreadable:
@@ -118,18 +175,56 @@ def check_bodies(site: Site, problems: Problems) -> None:
     """Images in Markdown bodies must be files of the entry's own folder (or web addresses)."""
     for entries in (site.products, site.producers, site.events):
         for entry in entries.values():
-            for text in entry.texts.values():
-                for offset, target in body_image_refs(text.body):
-                    if target.startswith(("http://", "https://")):
-                        continue
-                    line = text.body_line + offset
-                    if "/" in target or "\\" in target or target.startswith("."):
-                        problems.error(text.rel_path, line, None,
-                                       f"image {target!r} must be a file in this entry's folder "
-                                       "(no folders, no '..')")
-                    elif not (entry.src_dir / target).is_file():
-                        problems.error(text.rel_path, line, None,
-                                       f"image {target!r} not found in {entry.rel_dir}/")
+            check_bodies_of(entry, problems)
+
+
+def check_bodies_of(entry: Any, problems: Problems) -> None:
+    """Images in one entry's Markdown bodies must be files of its own folder (or web addresses)."""
+    for text in entry.texts.values():
+        for offset, target in body_image_refs(text.body):
+            if target.startswith(("http://", "https://")):
+                continue
+            line = text.body_line + offset
+            if "/" in target or "\\" in target or target.startswith("."):
+                problems.error(text.rel_path, line, None,
+                               f"image {target!r} must be a file in this entry's folder "
+                               "(no folders, no '..')")
+            elif not (entry.src_dir / target).is_file():
+                problems.error(text.rel_path, line, None,
+                               f"image {target!r} not found in {entry.rel_dir}/")
+
+
+def input_signature(root: Path, now: datetime, options: tuple[object, ...]) -> str:
+    """Every file a build reads, by name, size and time, plus the options: equal means no work."""
+    from catalogue.builtin import builtin_root
+
+    parts: list[str] = [PACKAGE_KEY, now.date().isoformat(), repr(options)]
+    site_file = root / "site.yaml"
+    if site_file.is_file():
+        stat = site_file.stat()
+        parts.append(f"site.yaml:{stat.st_size}:{stat.st_mtime_ns}")
+    for base in (root, builtin_root()):
+        for name in ("themes", "locales", "templates", "static"):
+            folder = base / name
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        stat = path.stat()
+                        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    content = root / "content"
+    if content.is_dir():
+        for kind_folder in sorted(content.iterdir()):
+            if kind_folder.is_dir():
+                for entry in sorted(kind_folder.iterdir()):
+                    parts.append(f"{entry}:{folder_signature(entry) if entry.is_dir() else 'file'}")
+    return digest(*parts)
+
+
+def output_is_current(cache: BuildCache, out_dir: Path, inputs: str) -> bool:
+    if cache.get("manifests", f"{out_dir.resolve()}#inputs") != inputs:
+        return False
+    manifest = cache.manifest(out_dir)
+    return bool(manifest) and all((out_dir / path).is_file() for path in manifest)
 
 
 def default_cache(root: Path) -> Path:
@@ -147,28 +242,45 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result
-    loaded = load_site(root, problems, now)
-    if loaded is None or problems.has_errors():
-        return result
-    output = StagedOutput(out_dir)
     scratch = None
     if use_cache:
         cache_root = cache_dir or default_cache(root)
     else:  # --no-cache: work in a throw-away cache, leave the real one alone
         scratch = Path(tempfile.mkdtemp(prefix="catalogue-nocache-"))
         cache_root = scratch
-    jobs = workers if workers is not None else (os.cpu_count() or 1)
+    cache = BuildCache(cache_root if use_cache else None)
     try:
-        edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
-        write_site(loaded, output, problems, progress, result, edition, cache_root, jobs)
-        if problems.has_errors():
-            output.discard()
+        inputs = input_signature(root, resolve_now(now), (link_style, preview)) if cache.enabled else ""
+        if inputs and output_is_current(cache, out_dir, inputs):
+            result.out_dir = out_dir
+            result.up_to_date = True
+            result.seconds = time.perf_counter() - started
             return result
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
+        loaded = load_site(root, problems, now, cache)
+        if loaded is None or problems.has_errors():
+            return result
+        manifest = cache.manifest(out_dir) if out_dir.is_dir() else {}
+        output = IncrementalOutput(out_dir, manifest) if manifest else StagedOutput(out_dir)
+        jobs = workers if workers is not None else cpu_count()
+        try:
+            edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
+            cache.forget_manifest(out_dir)  # until the new output is in place
+            cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": ""})
+            write_site(loaded, output, problems, progress, result, edition, cache_root, jobs, cache)
+            if problems.has_errors():
+                output.discard()
+                if manifest:
+                    cache.save_manifest(out_dir, manifest)
+                return result
+            output.commit()
+            cache.save_manifest(out_dir, output.manifest)
+            if inputs and not problems.warnings:  # warnings must be shown again next time
+                cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": inputs})
+        except BaseException:
+            output.discard()
+            raise
     finally:
+        cache.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     result.out_dir = out_dir
@@ -179,28 +291,28 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
 
 def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                progress: Progress | None, result: BuildResult, edition: Edition, cache_root: Path,
-               workers: int) -> None:
+               workers: int, cache: BuildCache | None = None) -> None:
     config = loaded.config
     statics = static_files(loaded.theme)
     assets = fingerprinted(statics)
-    renderer = Renderer(config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
-                        loaded.views, assets, style=edition.link_style, preview=edition.preview,
-                        bundle=edition.bundle)
+    theme_files = {f"templates/{p.relative_to(d).as_posix()}": p for d in reversed(loaded.theme.template_dirs)
+                   for p in sorted(d.rglob("*")) if p.is_file()}
+    theme_files.update(statics)
+    keys = make_keys(loaded, edition, theme_files)
     total = len(loaded.pages)
     try:
-        for done, page in enumerate(loaded.pages, 1):
-            try:
-                output.write(page.out_path, renderer.render(page))
-            except RenderError as exc:
-                problems.error(_theme_rel(exc.template, loaded), exc.line, None, exc.message)
-                return
-            if progress:
-                progress(done, total)
-        if problems.has_errors():
+        todo = []
+        for index, page in enumerate(loaded.pages):
+            key = keys.page(page, loaded)
+            if not output.reuse(page.out_path, key):
+                output.claim(page.out_path, key)
+                todo.append(index)
+        result.rendered = len(todo)
+        job = RenderJob(loaded, edition, assets, output.staging, keys, cache)
+        failure = render_pages(job, todo, workers, progress)
+        if failure is not None:
+            problems.error(_theme_rel(failure.template, loaded), failure.line, None, failure.message)
             return
-        for page in loaded.pages:  # the site-wide 404 for hosts that serve /404.html
-            if page.kind == "not_found" and page.lang == config.source_lang:
-                output.write("404.html", renderer.render(page))
         for out_path, src in statics.items():
             output.copy(assets[out_path[len("static/"):]], src)
         folders = {e.rel_dir for table in (loaded.site.products, loaded.site.producers, loaded.site.events)
@@ -209,9 +321,10 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
         result.encoded = ensure_encoded(assets, cache_root, workers)
         for asset in assets:
             for variant in asset.variants:
-                output.copy(variant.out_path, cached_file(cache_root, asset, variant))
+                if not output.reuse(variant.out_path, asset.digest):  # the content is in the name
+                    output.copy(variant.out_path, cached_file(cache_root, asset, variant), asset.digest)
         write_calendars(loaded, output, edition.languages)
-        result.index_bytes = write_search_indexes(loaded, output, edition.languages)
+        result.index_bytes = write_search_indexes(loaded, output, edition.languages, keys, cache)
         write_data_files(loaded, output, edition.languages)
         if edition.web:
             write_web_files(loaded, output)
@@ -265,11 +378,22 @@ def write_data_files(loaded: LoadedSite, output: StagedOutput, languages: tuple[
         output.write(urls.data_file(lang, "csv"), catalogue_csv(config, site, views, loaded.media))
 
 
-def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> dict[str, int]:
+def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...],
+                         keys: Any = None, cache: BuildCache | None = None) -> dict[str, int]:
     names = {slug: [t.name for t in product.texts.values()] for slug, product in loaded.site.products.items()}
     sizes = {}
     for lang in languages:
-        data = index_script(search_index(loaded.site, loaded.views.for_language(lang), names))
+        item_keys = {}
+        if keys is not None and cache is not None and cache.enabled:
+            item_keys = {slug: digest("search", PACKAGE_KEY, keys.entries[("product", slug)],
+                                      keys.cards[("product", slug, lang)]) for slug in loaded.site.products}
+        known = cache.get_many("fragments", item_keys.values()) if item_keys and cache else {}
+        by_slug = {slug: known[key] for slug, key in item_keys.items() if key in known}
+        index = search_index(loaded.site, loaded.views.for_language(lang), names, by_slug)
+        if item_keys and cache is not None:
+            cache.put_many("fragments", {item_keys[item["id"]]: item for item in index["items"]  # type: ignore[index]
+                                         if item["id"] not in by_slug})
+        data = index_script(index)
         output.write(urls.search_index(lang), data)
         sizes[lang] = len(data)
     return sizes

@@ -61,8 +61,10 @@ def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str
             each_language("listing", "listing.html",
                           lambda l, n=list_name, c=code: urls.listing(l, n, c), code, list_name)
     each_language("inquiry", "inquiry.html", lambda l: urls.section(l, "inquiry"), indexable=False)
-    if web:
+    if web:  # per language, and the site-wide one hosts serve for any missing address
         each_language("not_found", "404.html", urls.not_found, indexable=False)
+        pages.append(Page("not_found", config.source_lang, "404.html", "404.html", indexable=False,
+                          alternates={lang: urls.not_found(lang) for lang in chosen}))
     _check_collisions(pages, problems)
     return pages
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from jinja2 import Environment, TemplateError, TemplateSyntaxError, pass_context
-from jinja2.runtime import Context
+from jinja2.runtime import Context, Macro
+from markupsafe import Markup
 
 from catalogue import urls
+from catalogue.cache import digest
 from catalogue.config import SiteConfig
 from catalogue.locales import Language
 from catalogue.markup import MarkdownRenderer
@@ -38,7 +40,8 @@ class Renderer:
     def __init__(self, config: SiteConfig, site: Site, languages: Mapping[str, Language],
                  theme: Theme, translations: Mapping[str, gettext.NullTranslations],
                  views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty",
-                 preview: bool = False, bundle: Mapping[str, Any] | None = None):
+                 preview: bool = False, bundle: Mapping[str, Any] | None = None,
+                 fragments: Any = None, keys: Any = None):
         self.config = config
         self.site = site
         self.languages = languages
@@ -52,8 +55,50 @@ class Renderer:
         self.envs: dict[str, Environment] = {
             lang: make_environment(theme, translations[lang], common) for lang in config.languages
         }
+        self._cards: dict[tuple[object, ...], Markup] = {}
+        self.fragments = fragments if fragments is not None and fragments.enabled else None
+        self.keys = keys
+        self._fresh: dict[str, str] = {}  # fragments made in this batch, saved by flush()
         for env in self.envs.values():
             env.globals["url"] = self._url
+            env.globals["cached"] = self._cached
+
+    @pass_context
+    def _cached(self, context: Context, macro: Macro, item: Any, *args: Any) -> Markup:
+        """A card rendered once per language and page depth: links are the same for all such pages."""
+        page: Page = context["page"]
+        key = (macro.name, page.lang, page.out_path.count("/"), page.kind == "not_found", item.slug, args)
+        html = self._cards.get(key)
+        if html is None:
+            stored_key = self._fragment_key("card", page, repr(key), repr(item))
+            stored = self._fragment(stored_key)
+            if stored is None:
+                stored = str(macro(item, *args))
+                self._remember(stored_key, stored)
+            html = self._cards[key] = Markup(stored)
+        return html
+
+    def _fragment_key(self, kind: str, page: Page, *parts: str) -> str | None:
+        if self.fragments is None or self.keys is None:
+            return None
+        lang = page.lang or self.config.source_lang
+        return digest(kind, self.keys.edition[lang], self.style, page.kind == "not_found",
+                      page.out_path.count("/"), *parts)
+
+    def _fragment(self, key: str | None) -> str | None:
+        if key is None or self.fragments is None:
+            return None
+        return self._fresh.get(key) or self.fragments.get("fragments", key)
+
+    def _remember(self, key: str | None, html: str) -> None:
+        if key is not None:
+            self._fresh[key] = html
+
+    def flush(self) -> None:
+        """Save the fragments rendered since the last flush (one transaction)."""
+        if self.fragments is not None and self._fresh:
+            self.fragments.put_many("fragments", self._fresh)
+        self._fresh = {}
 
     @pass_context
     def _url(self, context: Context, out_path: str) -> str:
@@ -203,7 +248,15 @@ class Renderer:
             largest = asset.largest
             return self.link(page, largest.out_path), largest.width, largest.height
 
-        return self.markdown.render(text.body, resolve)
+        images = sorted((name, a.largest.out_path, a.largest.width, a.largest.height)
+                        for (rel_dir, name), a in self.views.media.images.items() if rel_dir == entry.rel_dir) \
+            if "](" in text.body else []
+        key = self._fragment_key("markdown", page, text.body, repr(images))
+        html = self._fragment(key)
+        if html is None:
+            html = self.markdown.render(text.body, resolve)
+            self._remember(key, html)
+        return html
 
 
 def _asset_function(assets: Mapping[str, str]) -> Any:

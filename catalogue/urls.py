@@ -7,6 +7,7 @@ Links between pages are relative, so a site works under any sub-path of a host a
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
@@ -53,14 +54,25 @@ def not_found(lang: str) -> str:
     return f"{lang}/404.html"
 
 
+_SAFE = re.compile(r"^[A-Za-z0-9/._~-]*$")
+
+
 def relative(from_out_path: str, to_out_path: str, style: LinkStyle = "pretty") -> str:
-    """Link from one output file to another (paths inside the output folder)."""
+    """Link from one output file to another (paths inside the output folder).
+
+    Links climb to the site's root and come down again ("../../en/products/x/"): the same
+    target then has the same link from every page of a depth, so rendered cards can be reused.
+    """
     to_path, _, fragment = to_out_path.partition("#")
-    start = posixpath.dirname(from_out_path) or "."
-    rel = posixpath.relpath(to_path, start) if to_path else ""
-    if style == "pretty" and (rel == "index.html" or rel.endswith("/index.html")):
-        rel = rel[: -len("index.html")] or "./"
-    url = quote(rel, safe="/._-~")
+    if to_path == from_out_path:
+        rel = "./" if style == "pretty" and to_path.endswith("index.html") else posixpath.basename(to_path)
+    elif not to_path:
+        rel = ""
+    else:
+        rel = "../" * from_out_path.count("/") + to_path
+        if style == "pretty" and (rel == "index.html" or rel.endswith("/index.html")):
+            rel = rel[: -len("index.html")] or "./"
+    url = rel if _SAFE.match(rel) else quote(rel, safe="/._-~")
     return f"{url}#{fragment}" if fragment else url
 
 

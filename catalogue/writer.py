@@ -42,23 +42,33 @@ class StagedOutput:
         self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.staging-",
                                              dir=self.out_dir.parent))
         self.written: set[str] = set()
+        self.manifest: dict[str, str] = {}  # every output file -> the key it was made from
 
-    def _target(self, out_path: str) -> Path:
+    def reuse(self, out_path: str, key: str) -> bool:
+        """Keep the published file if it was made from the same key (never, for a full build)."""
+        return False
+
+    def _target(self, out_path: str, key: str = "") -> Path:
         pure = PurePosixPath(out_path)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path:
             raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
         if out_path in self.written:
             raise OutputError(f"two outputs want the same file: {out_path}")
         self.written.add(out_path)
+        self.manifest[out_path] = key
         target = self.staging.joinpath(*pure.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
+    def claim(self, out_path: str, key: str = "") -> Path:
+        """Reserve `out_path` for a file another process writes; returns where it goes."""
+        return self._target(out_path, key)
+
     def write(self, out_path: str, data: bytes) -> None:
         self._target(out_path).write_bytes(data)
 
-    def copy(self, out_path: str, src_path: Path) -> None:
-        shutil.copyfile(src_path, self._target(out_path))
+    def copy(self, out_path: str, src_path: Path, key: str = "") -> None:
+        shutil.copyfile(src_path, self._target(out_path, key))
 
     def commit(self) -> None:
         """Replace the published folder with the staged one."""
@@ -78,4 +88,44 @@ class StagedOutput:
             shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class IncrementalOutput(StagedOutput):
+    """Stages only what changed since the last build, then moves it into place.
+
+    Files made from unchanged inputs are not touched (same bytes, same modification time);
+    files whose bytes come out identical are not replaced; files the new build no longer makes
+    are removed. Nothing is moved until the whole build has succeeded.
+    """
+
+    def __init__(self, out_dir: Path, previous: dict[str, str]):
+        super().__init__(out_dir)
+        self.previous = previous
+
+    def reuse(self, out_path: str, key: str) -> bool:
+        if key and self.previous.get(out_path) == key and out_path not in self.written \
+                and (self.out_dir / out_path).is_file():
+            self.written.add(out_path)
+            self.manifest[out_path] = key
+            return True
+        return False
+
+    def commit(self) -> None:
+        for staged in sorted(p for p in self.staging.rglob("*") if p.is_file()):
+            rel = staged.relative_to(self.staging)
+            target = self.out_dir / rel
+            if target.is_file() and target.stat().st_size == staged.stat().st_size \
+                    and target.read_bytes() == staged.read_bytes():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, target)
+        for out_path in sorted(set(self.previous) - self.written):
+            gone = self.out_dir / out_path
+            if gone.is_file() or gone.is_symlink():
+                gone.unlink()
+                parent = gone.parent
+                while parent != self.out_dir and parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
+                    parent = parent.parent
         shutil.rmtree(self.staging, ignore_errors=True)

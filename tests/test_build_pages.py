@@ -85,7 +85,7 @@ def test_missing_translation_falls_back_with_notice_and_lang(built: Path) -> Non
 def test_hreflang_alternates_and_canonical_on_every_language(built: Path) -> None:
     for lang in ("vi", "en", "ar", "ja"):
         doc = page(built, f"{lang}/products/{SLUG}/index.html")
-        links = {link.get("hreflang"): link.get("href") for link in doc.cssselect("link[rel=alternate]")}
+        links = {link.get("hreflang"): link.get("href") for link in doc.cssselect("link[rel=alternate][hreflang]")}
         assert links == {
             "vi": f"https://example.org/cat/vi/products/{SLUG}/",
             "en": f"https://example.org/cat/en/products/{SLUG}/",

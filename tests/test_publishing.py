@@ -90,7 +90,7 @@ def test_atom_feeds_parse(built: Path) -> None:
     events = feedparser.parse((built / "vi/events.atom").read_bytes())
     assert not events.bozo and [e.title for e in events.entries] == ["Tư vấn xuất khẩu Nhật Bản", "Hội thảo xúc tiến chè"]
     alternates = page(built, "en/index.html").cssselect("link[type='application/atom+xml']")
-    assert [a.get("href") for a in alternates] == ["products.atom", "events.atom"]
+    assert [a.get("href") for a in alternates] == ["../en/products.atom", "../en/events.atom"]
 
 
 def test_icalendar_files_parse_with_offsets_and_escaping(site: Path) -> None:

@@ -81,7 +81,7 @@ def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: 
                  "contact": {"email": config.contact.email, "phone": config.contact.phone}},
         "products": product_records(config, site, views, media),
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> bytes:

@@ -27,14 +27,25 @@ _SPACES = re.compile(r"[\s\u00a0\u3000]+")
 _MARKUP = re.compile(r"<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+")
 
 
+class _PunctuationToSpace(dict):  # type: ignore[type-arg]
+    """str.translate table: punctuation and symbols (Unicode P* and S*) become spaces."""
+
+    def __missing__(self, code: int) -> str:
+        value = " " if unicodedata.category(chr(code))[0] in "PS" else chr(code)
+        self[code] = value
+        return value
+
+
+_BLANKS = _PunctuationToSpace()
+
+
 def fold(text: str) -> str:
     """The form both sides compare: 'Mắc ca Đông' -> 'mac ca dong'; 'المكاديميا' unified."""
     text = text.replace("đ", "d").replace("Đ", "D")
     text = unicodedata.normalize("NFD", text).lower()
     text = _MARKS.sub("", text).translate(_ARABIC)
     text = unicodedata.normalize("NFC", text)
-    text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", text.translate(_BLANKS)).strip()
 
 
 def body_words(markdown: str) -> str:
@@ -54,7 +65,9 @@ def facet_values(product: Product, producer_type: str | None) -> dict[str, list[
     }
 
 
-def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Iterable[str]]) -> dict[str, object]:
+def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Iterable[str]],
+                 known_items: Mapping[str, dict[str, object]] | None = None) -> dict[str, object]:
+    """The index of one language; `known_items` (by slug) are items made by an earlier build."""
     lang = views.lang.code
     items = []
     labels: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
@@ -72,6 +85,9 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
             labels["market"][label.code] = label.text
         if producer:
             labels["producer_type"][producer.type] = views.fmt.label("producer_types", producer.type)
+        if known_items and slug in known_items:
+            items.append(known_items[slug])
+            continue
         alternates = " ".join(dict.fromkeys(fold(n) for n in other_names.get(slug, ()) if fold(n) != fold(card.words.name)))
         items.append({
             "id": slug,

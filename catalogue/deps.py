@@ -1,0 +1,95 @@
+"""What each output is made from, as one key per page: a page whose key is unchanged since the
+last build is not rendered again (and its file is not rewritten).
+
+Keys are built from content, never from times: the site's settings, the theme's files, the
+language's UI catalogues, the edition (hosted site, preview or bundle), each entry's records,
+and the cards of the other entries a page shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from catalogue.cache import PACKAGE_KEY, digest
+from catalogue.locales import catalogue_files
+from catalogue.model import Entry
+from catalogue.plan import Page
+
+
+def entry_key(entry: Entry) -> str:
+    """Everything an entry's own page shows of it (its records in every language)."""
+    return digest(entry.kind, repr(sorted(entry.texts.items())), repr(_facts(entry)))
+
+
+def _facts(entry: Entry) -> list[tuple[str, Any]]:
+    skip = {"texts", "field_lines", "src_dir"}
+    return [(name, getattr(entry, name)) for name in entry.__dataclass_fields__ if name not in skip]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Per-build fingerprints, made once and looked up per page."""
+
+    edition: Mapping[str, str]  # language -> global key (settings, theme, catalogues, edition)
+    entries: Mapping[tuple[str, str], str]  # (kind, slug) -> entry key
+    cards: Mapping[tuple[str, str, str], str]  # (kind, slug, lang) -> card key
+    all_cards: Mapping[tuple[str, str], str]  # (kind, lang) -> key of every card of that kind
+
+    def page(self, page: Page, loaded: Any) -> str:
+        lang = page.lang or loaded.config.source_lang
+        base = (self.edition[lang], page.kind, page.out_path, page.template, repr(page.alternates))
+        site = loaded.site
+        if page.kind == "product" and page.key:
+            product = site.products[page.key]
+            return digest(*base, self.entries[("product", page.key)],
+                          self.entries.get(("producer", product.producer), ""),
+                          *(self.cards[("event", e, lang)] for e in site.events_by_product.get(page.key, ())))
+        if page.kind == "producer" and page.key:
+            return digest(*base, self.entries[("producer", page.key)],
+                          *(self.cards[("product", p, lang)] for p in site.products_by_producer.get(page.key, ())),
+                          *(self.cards[("event", e, lang)] for e in site.events_by_producer.get(page.key, ())))
+        if page.kind == "event" and page.key:
+            event = site.events[page.key]
+            return digest(*base, self.entries[("event", page.key)],
+                          self.entries.get(("producer", event.organizer or ""), ""),
+                          *(self.cards[("product", p, lang)] for p in event.products if p in site.products))
+        if page.kind == "listing":
+            return digest(*base, page.list_name, page.key,
+                          *(self.cards[("product", card.slug, lang)]
+                            for card in loaded.views.listing_products(lang, page.list_name, page.key)))
+        if page.kind in ("home", "product_index"):
+            return digest(*base, self.all_cards[("product", lang)], self.all_cards[("producer", lang)],
+                          self.all_cards[("event", lang)])
+        if page.kind == "producer_index":
+            return digest(*base, self.all_cards[("producer", lang)])
+        if page.kind == "event_index":
+            return digest(*base, self.all_cards[("event", lang)])
+        if page.kind == "root":
+            return digest(*base, *sorted(self.edition.values()))
+        return digest(*base)
+
+
+def make_keys(loaded: Any, edition: Any, theme_files: Mapping[str, Any]) -> Keys:
+    config = loaded.config
+    shared = digest(PACKAGE_KEY, repr(config), repr(edition), loaded.now.date().isoformat(),
+                    *(f"{name}:{digest(path.read_bytes())}" for name, path in sorted(theme_files.items())))
+    edition_keys = {}
+    for lang in config.languages:
+        catalogues = [digest(po.read_bytes()) for po in catalogue_files(config, lang)]
+        edition_keys[lang] = digest(shared, lang, *catalogues)
+    entries: dict[tuple[str, str], str] = {}
+    for table in (loaded.site.products, loaded.site.producers, loaded.site.events):
+        for slug, entry in table.items():
+            entries[(entry.kind, slug)] = entry_key(entry)
+    cards: dict[tuple[str, str, str], str] = {}
+    all_cards: dict[tuple[str, str], str] = {}
+    for lang in edition.languages:
+        views = loaded.views.for_language(lang)
+        for kind, table in (("product", views.products), ("producer", views.producers), ("event", views.events)):
+            keys = []
+            for slug, card in table.items():
+                cards[(kind, slug, lang)] = key = digest(repr(card))
+                keys.append(key)
+            all_cards[(kind, lang)] = digest(*keys)
+    return Keys(edition_keys, entries, cards, all_cards)

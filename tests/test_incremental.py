@@ -1,0 +1,136 @@
+"""The build cache: a cached rebuild after any edit gives the same bytes as a cold build, does
+work in proportion to the edit, and never leaves anything stale. Parallel equals serial."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import NOW, REPO
+
+from catalogue.pipeline import build
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def body(site: Path) -> None:
+    edit(site / "content/products/che-ta-leng/vi.md", "Dùng nước 85 °C.", "Dùng nước 90 °C.")
+
+
+def producer_name(site: Path) -> None:
+    edit(site / "content/producers/htx-ta-leng/en.md", "name: Ta Leng Cooperative", "name: Ta Leng Tea Cooperative")
+
+
+def template(site: Path) -> None:
+    (site / "templates").mkdir(exist_ok=True)
+    base = (REPO / "themes/default/templates/product.html").read_text(encoding="utf-8")
+    (site / "templates/product.html").write_text(base.replace("<h1", "<h1 data-edited=\"1\""), encoding="utf-8")
+
+
+def catalogue_string(site: Path) -> None:
+    po = site / "locales/en/LC_MESSAGES/messages.po"
+    po.parent.mkdir(parents=True, exist_ok=True)
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                  'msgid "Producers"\nmsgstr "Makers"\n', encoding="utf-8")
+
+
+def site_yaml(site: Path) -> None:
+    edit(site / "site.yaml", 'en: "Test Products"', 'en: "Test Catalogue"')
+
+
+def deleted_product(site: Path) -> None:
+    shutil.rmtree(site / "content/products/mac-ca")
+    edit(site / "content/events/tu-van-nhat-ban/event.yaml", "[che-ta-leng, mac-ca]", "[che-ta-leng]")
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "body": body, "producer_name": producer_name, "template": template,
+    "catalogue_string": catalogue_string, "site_yaml": site_yaml, "deleted_product": deleted_product,
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_cached_rebuild_equals_a_cold_build(site: Path, tmp_path: Path, name: str) -> None:
+    published = tmp_path / "published"
+    first = build(site, published, NOW)
+    assert first.ok and first.rendered == first.pages
+    before = snapshot(published)
+    EDITS[name](site)
+    cached = build(site, published, NOW)
+    assert cached.ok, [p.format() for p in cached.problems.sorted()]
+    cold = build(site, tmp_path / "cold", NOW, use_cache=False)
+    assert cold.ok
+    after = snapshot(published)
+    assert after == snapshot(tmp_path / "cold")
+    assert after != before
+    assert 0 < cached.rendered < cached.pages or name in ("template", "site_yaml", "catalogue_string",
+                                                          "deleted_product")
+    if name == "deleted_product":
+        assert not (published / "en/products/mac-ca").exists()
+        assert not any("mac-ca" in path for path in after)
+
+
+def test_work_follows_the_edit(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
+    body(site)
+    again = build(site, out, NOW)
+    assert again.rendered == 4  # the product's page in each language; its card did not change
+    changed = {p.relative_to(out).as_posix() for p, t in stamps.items() if p.stat().st_mtime_ns != t}
+    assert changed == {f"{lang}/products/che-ta-leng/index.html" for lang in ("vi", "en", "ar", "ja")} - {"en/products/che-ta-leng/index.html"}
+    producer_name(site)
+    again = build(site, out, NOW)
+    rendered = again.rendered
+    assert 4 <= rendered < again.pages / 2  # the producer, its products, its events, indexes that list it
+
+
+def test_nothing_changed_means_nothing_done(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    second = build(site, out, NOW)
+    assert second.ok and second.up_to_date
+    (out / "en/products/che-ta-leng/index.html").unlink()
+    third = build(site, out, NOW)
+    assert not third.up_to_date and third.rendered == 1
+    assert (out / "en/products/che-ta-leng/index.html").is_file()
+
+
+def test_the_cache_can_be_deleted_at_any_time(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    shutil.rmtree(site / ".cache")
+    body(site)
+    assert build(site, out, NOW).ok
+    assert (out / "en/index.html").is_file()
+    assert build(site, tmp_path / "cold", NOW, use_cache=False).ok
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+
+
+def test_a_damaged_cache_is_started_afresh(site: Path, tmp_path: Path) -> None:
+    assert build(site, tmp_path / "out", NOW).ok
+    (site / ".cache/catalogue/cache.sqlite").write_bytes(b"not a database")
+    for suffix in ("-wal", "-shm"):
+        Path(str(site / ".cache/catalogue/cache.sqlite") + suffix).unlink(missing_ok=True)
+    body(site)
+    assert build(site, tmp_path / "out", NOW).ok
+
+
+@pytest.mark.slow
+def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
+    serial = build(REPO, tmp_path / "serial", NOW, use_cache=False, workers=1)
+    parallel = build(REPO, tmp_path / "parallel", NOW, use_cache=False, workers=2)
+    assert serial.ok and parallel.ok
+    assert snapshot(tmp_path / "serial") == snapshot(tmp_path / "parallel")
