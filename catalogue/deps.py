@@ -9,7 +9,10 @@ and the cards of the other entries a page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from jinja2 import Environment, TemplateSyntaxError, meta
 
 from catalogue.cache import PACKAGE_KEY, digest
 from catalogue.locales import catalogue_files
@@ -32,13 +35,15 @@ class Keys:
     """Per-build fingerprints, made once and looked up per page."""
 
     edition: Mapping[str, str]  # language -> global key (settings, theme, catalogues, edition)
+    templates: Mapping[str, str]  # template name -> key of it and every template it uses
     entries: Mapping[tuple[str, str], str]  # (kind, slug) -> entry key
     cards: Mapping[tuple[str, str, str], str]  # (kind, slug, lang) -> card key
     all_cards: Mapping[tuple[str, str], str]  # (kind, lang) -> key of every card of that kind
 
     def page(self, page: Page, loaded: Any) -> str:
         lang = page.lang or loaded.config.source_lang
-        base = (self.edition[lang], page.kind, page.out_path, page.template, repr(page.alternates))
+        base = (self.edition[lang], self.templates.get(page.template, ""), page.kind, page.out_path,
+                page.template, repr(page.alternates))
         site = loaded.site
         if page.kind == "product" and page.key:
             product = site.products[page.key]
@@ -70,10 +75,40 @@ class Keys:
         return digest(*base)
 
 
-def make_keys(loaded: Any, edition: Any, theme_files: Mapping[str, Any]) -> Keys:
+def template_keys(template_dirs: Sequence[Path]) -> dict[str, str]:
+    """Per template: a key of its own source and of every template it extends, includes or imports."""
+    sources: dict[str, str] = {}
+    for folder in reversed(template_dirs):  # earlier folders win
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                sources[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+    env = Environment()
+    uses: dict[str, set[str]] = {}
+    for name, source in sources.items():
+        try:
+            found = meta.find_referenced_templates(env.parse(source))
+            uses[name] = {ref for ref in found if ref}
+            if None in found:  # a dynamic name: depend on every template
+                uses[name] = set(sources)
+        except TemplateSyntaxError:
+            uses[name] = set()
+    keys = {}
+    for name in sources:
+        closure, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in closure or current not in sources:
+                continue
+            closure.add(current)
+            todo.extend(uses.get(current, ()))
+        keys[name] = digest(*(f"{n}:{digest(sources[n])}" for n in sorted(closure)))
+    return keys
+
+
+def make_keys(loaded: Any, edition: Any, static_files: Mapping[str, Any]) -> Keys:
     config = loaded.config
     shared = digest(PACKAGE_KEY, repr(config), repr(edition), loaded.now.date().isoformat(),
-                    *(f"{name}:{digest(path.read_bytes())}" for name, path in sorted(theme_files.items())))
+                    *(f"{name}:{digest(path.read_bytes())}" for name, path in sorted(static_files.items())))
     edition_keys = {}
     for lang in config.languages:
         catalogues = [digest(po.read_bytes()) for po in catalogue_files(config, lang)]
@@ -92,4 +127,4 @@ def make_keys(loaded: Any, edition: Any, theme_files: Mapping[str, Any]) -> Keys
                 cards[(kind, slug, lang)] = key = digest(repr(card))
                 keys.append(key)
             all_cards[(kind, lang)] = digest(*keys)
-    return Keys(edition_keys, entries, cards, all_cards)
+    return Keys(edition_keys, template_keys(loaded.theme.template_dirs), entries, cards, all_cards)

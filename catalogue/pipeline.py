@@ -295,10 +295,7 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
     config = loaded.config
     statics = static_files(loaded.theme)
     assets = fingerprinted(statics)
-    theme_files = {f"templates/{p.relative_to(d).as_posix()}": p for d in reversed(loaded.theme.template_dirs)
-                   for p in sorted(d.rglob("*")) if p.is_file()}
-    theme_files.update(statics)
-    keys = make_keys(loaded, edition, theme_files)
+    keys = make_keys(loaded, edition, statics)
     total = len(loaded.pages)
     try:
         todo = []

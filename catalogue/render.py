@@ -82,7 +82,8 @@ class Renderer:
         if self.fragments is None or self.keys is None:
             return None
         lang = page.lang or self.config.source_lang
-        return digest(kind, self.keys.edition[lang], self.style, page.kind == "not_found",
+        return digest(kind, self.keys.edition[lang], self.keys.templates.get("partials/macros.html", ""),
+                      self.style, page.kind == "not_found",
                       page.out_path.count("/"), *parts)
 
     def _fragment(self, key: str | None) -> str | None:

