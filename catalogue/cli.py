@@ -216,6 +216,7 @@ def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentPa
     import json
 
     from catalogue import report as reports
+    from catalogue.model import Entry
     from catalogue.translations import source_hash
 
     problems = Problems()
@@ -232,7 +233,7 @@ def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentPa
             print(reports.format_table(report))
         return 1 if args.strict and report.incomplete() else 0
     if args.all:
-        entries = [e for table in (site.products, site.producers, site.events) for e in table.values()]
+        entries: list[Entry] = [e for table in (site.products, site.producers, site.events) for e in table.values()]
         languages = [t for t in args.targets]
     else:
         if not args.targets:

@@ -39,7 +39,7 @@ def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
                           sorted(content.products))
             else:
                 events_by_product[slug].append(event.slug)
-        if event.organizer in content.producers:
+        if event.organizer is not None and event.organizer in content.producers:
             events_by_producer[event.organizer].append(event.slug)
         elif event.organizer and SLUG_RE.match(event.organizer) and "-" in event.organizer \
                 and not content.exists("producer", event.organizer):

@@ -314,9 +314,9 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
             output.copy(assets[out_path[len("static/"):]], src)
         folders = {e.rel_dir for table in (loaded.site.products, loaded.site.producers, loaded.site.events)
                    for e in table.values()}
-        assets = [a for (rel_dir, _), a in sorted(loaded.media.images.items()) if rel_dir in folders]
-        result.encoded = ensure_encoded(assets, cache_root, workers)
-        for asset in assets:
+        images = [a for (rel_dir, _), a in sorted(loaded.media.images.items()) if rel_dir in folders]
+        result.encoded = ensure_encoded(images, cache_root, workers)
+        for asset in images:
             for variant in asset.variants:
                 if not output.reuse(variant.out_path, asset.digest):  # the content is in the name
                     output.copy(variant.out_path, cached_file(cache_root, asset, variant), asset.digest)
@@ -330,7 +330,7 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
         return
     result.pages = total
     result.files = len(output.written)
-    result.images = len(assets)
+    result.images = len(images)
 
 
 def write_web_files(loaded: LoadedSite, output: StagedOutput) -> None:
@@ -364,9 +364,10 @@ def write_data_files(loaded: LoadedSite, output: StagedOutput, languages: tuple[
             home_url, title, lang, products, fallback))
         events = []
         for slug, event in site.events.items():
-            card = views.events[slug]
-            events.append(FeedEntry(urls.absolute(config.base_url, card.path), card.words.name, card.words.summary, urls.absolute(config.base_url, card.path),
-                                    as_datetime(event.start.value), card.words.lang, (card.kind.text,)))
+            event_card = views.events[slug]
+            events.append(FeedEntry(urls.absolute(config.base_url, event_card.path), event_card.words.name,
+                                    event_card.words.summary, urls.absolute(config.base_url, event_card.path),
+                                    as_datetime(event.start.value), event_card.words.lang, (event_card.kind.text,)))
         events.sort(key=lambda e: (e.updated, e.id), reverse=True)
         output.write(urls.feed(lang, "events"), atom(
             urls.absolute(config.base_url, urls.feed(lang, "events")), title, urls.absolute(config.base_url, urls.feed(lang, "events")),
@@ -387,9 +388,9 @@ def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tu
         known = cache.get_many("fragments", item_keys.values()) if item_keys and cache else {}
         by_slug = {slug: known[key] for slug, key in item_keys.items() if key in known}
         index = search_index(loaded.site, loaded.views.for_language(lang), names, by_slug)
+        items: list[dict[str, Any]] = index["items"]  # type: ignore[assignment]
         if item_keys and cache is not None:
-            cache.put_many("fragments", {item_keys[item["id"]]: item for item in index["items"]  # type: ignore[index]
-                                         if item["id"] not in by_slug})
+            cache.put_many("fragments", {item_keys[item["id"]]: item for item in items if item["id"] not in by_slug})
         data = index_script(index)
         output.write(urls.search_index(lang), data)
         sizes[lang] = len(data)

@@ -27,7 +27,7 @@ _SPACES = re.compile(r"[\s\u00a0\u3000]+")
 _MARKUP = re.compile(r"<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+")
 
 
-class _PunctuationToSpace(dict):  # type: ignore[type-arg]
+class _PunctuationToSpace(dict):
     """str.translate table: punctuation and symbols (Unicode P* and S*) become spaces."""
 
     def __missing__(self, code: int) -> str:
