@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from catalogue.codes import Codes, merge_codes
 from catalogue.problems import Problems
 from catalogue.schema import INVALID, SLUG_RE, Ctx, FieldSpec, RecordSpec, email, text, url
-from catalogue.yamlio import YamlDoc, parse_yaml, read_text
+from catalogue.yamlio import YamlDoc, read_mapping
 
 SITE_FILE = "site.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -132,18 +132,10 @@ def _spread(values: Mapping[str, str] | None, languages: tuple[str, ...]) -> Map
 
 
 def load_config(root: Path, problems: Problems) -> SiteConfig | None:
-    site_file = root / SITE_FILE
-    if not site_file.is_file():
-        problems.error(SITE_FILE, None, None, f"no {SITE_FILE} in {root}: is --site the site's folder?")
-        return None
-    source = read_text(site_file, SITE_FILE, problems)
-    if source is None:
-        return None
-    doc = parse_yaml(source, SITE_FILE, problems)
+    doc = read_mapping(root / SITE_FILE, SITE_FILE, problems,
+                       f"no {SITE_FILE} in {root}: is --site the site's folder?",
+                       "must hold fields such as title:, base_url:, languages:")
     if doc is None:
-        return None
-    if not isinstance(doc.data, dict):
-        problems.error(SITE_FILE, 1, None, "must hold fields such as title:, base_url:, languages:")
         return None
     ctx = Ctx(SITE_FILE, doc, merge_codes({}), "en", problems)
     values = SITE(doc.data, "", ctx)

@@ -13,7 +13,7 @@ from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, Locati
                              WebLink)
 from catalogue.problems import Problems
 from catalogue.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
-from catalogue.yamlio import parse_yaml, read_text, split_front_matter
+from catalogue.yamlio import parse_yaml, read_mapping, read_text, split_front_matter
 
 KIND_FOLDERS: Mapping[EntryKind, str] = {"product": "products", "producer": "producers", "event": "events"}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -84,19 +84,11 @@ def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: P
     rel_dir = f"content/{KIND_FOLDERS[kind]}/{entry_dir.name}"
     texts = _load_texts(config, entry_dir, rel_dir, problems)
     data_rel = f"{rel_dir}/{kind}.yaml"
-    data_path = entry_dir / f"{kind}.yaml"
-    if not data_path.is_file():
-        problems.error(data_rel, None, None, f"missing: every {kind} folder needs a {kind}.yaml")
-        return None
-    source = read_text(data_path, data_rel, problems)
-    if source is None:
-        return None
-    doc = parse_yaml(source, data_rel, problems)
+    example = {"product": "category: food", "producer": "type: cooperative", "event": "kind: workshop"}[kind]
+    doc = read_mapping(entry_dir / f"{kind}.yaml", data_rel, problems,
+                       f"missing: every {kind} folder needs a {kind}.yaml",
+                       f"must hold the {kind}'s fields, e.g. '{example}'")
     if doc is None:
-        return None
-    if not isinstance(doc.data, dict):
-        example = {"product": "category: food", "producer": "type: cooperative", "event": "kind: workshop"}[kind]
-        problems.error(data_rel, 1, None, f"must hold the {kind}'s fields, e.g. '{example}'")
         return None
     ctx = Ctx(data_rel, doc, config.codes, config.source_lang, problems)
     values = RECORDS[kind](doc.data, "", ctx)

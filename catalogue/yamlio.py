@@ -191,3 +191,20 @@ def split_front_matter(text: str, rel_path: str, problems: Problems) -> FrontMat
     problems.error(rel_path, 1, None,
                    "front matter is not closed: add a line '---' after the last field")
     return None
+
+
+def read_mapping(path: Path, rel_path: str, problems: Problems, missing: str, not_mapping: str) -> YamlDoc | None:
+    """A YAML file that must exist and hold fields; each way it can fail is one clear problem."""
+    if not path.is_file():
+        problems.error(rel_path, None, None, missing)
+        return None
+    source = read_text(path, rel_path, problems)
+    if source is None:
+        return None
+    doc = parse_yaml(source, rel_path, problems)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.error(rel_path, 1, None, not_mapping)
+        return None
+    return doc
