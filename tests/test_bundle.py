@@ -107,7 +107,8 @@ def test_bundle_works_from_disk_with_no_request_leaving_it(chromium, unzipped: P
     loaded: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
+    page.on("requestfailed", lambda r: errors.append(f"failed {r.url} {r.failure}")
+            if r.failure != "net::ERR_ABORTED" else None)
     page.on("request", lambda r: loaded.append(r.url))
     root = unzipped.resolve().as_uri()
     page.goto(root + "/index.html")
