@@ -24,7 +24,7 @@ from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encod
 from catalogue.model import EntryKind
 from catalogue.model import Site
 from catalogue.outputs import ics
-from catalogue.outputs.exports import catalogue_csv, catalogue_json
+from catalogue.outputs.exports import catalogue_csv, catalogue_json, product_records
 from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
 from catalogue.outputs.search import index_script, search_index
 from catalogue.outputs.sitemap import robots_txt, sitemap_xml
@@ -372,8 +372,9 @@ def write_data_files(loaded: LoadedSite, output: StagedOutput, languages: tuple[
         output.write(urls.feed(lang, "events"), atom(
             urls.absolute(config.base_url, urls.feed(lang, "events")), title, urls.absolute(config.base_url, urls.feed(lang, "events")),
             home_url, title, lang, events, fallback))
-        output.write(urls.data_file(lang, "json"), catalogue_json(config, site, views, loaded.media))
-        output.write(urls.data_file(lang, "csv"), catalogue_csv(config, site, views, loaded.media))
+        records = product_records(config, site, views, loaded.media)
+        output.write(urls.data_file(lang, "json"), catalogue_json(config, site, views, loaded.media, records))
+        output.write(urls.data_file(lang, "csv"), catalogue_csv(config, site, views, loaded.media, records))
 
 
 def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...],

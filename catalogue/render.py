@@ -52,8 +52,11 @@ class Renderer:
         self.bundle = bundle
         common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
                   "preview": preview, "bundle": bundle}
+        folder = getattr(fragments, "folder", None) if fragments is not None and fragments.enabled else None
+        bytecode_dir = folder / "templates" if folder is not None else None
         self.envs: dict[str, Environment] = {
-            lang: make_environment(theme, translations[lang], common) for lang in config.languages
+            lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dir)
+            for lang in config.languages
         }
         self._cards: dict[tuple[object, ...], Markup] = {}
         self.fragments = fragments if fragments is not None and fragments.enabled else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
@@ -81,9 +81,18 @@ def fingerprinted(files: Mapping[str, Path]) -> dict[str, str]:
 
 
 def make_environment(theme: Theme, translations: gettext.NullTranslations,
-                     globals_: Mapping[str, Any], autoescape: bool = True) -> Environment:
+                     globals_: Mapping[str, Any], autoescape: bool = True,
+                     bytecode_dir: Path | None = None) -> Environment:
+    cache = None
+    if bytecode_dir is not None:  # compiled templates, reused by the next build (keyed by source)
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            cache = FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            cache = None
     env = Environment(
         loader=FileSystemLoader([str(d) for d in theme.template_dirs]),
+        bytecode_cache=cache,
         autoescape=autoescape,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],

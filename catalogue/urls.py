@@ -79,7 +79,7 @@ def relative(from_out_path: str, to_out_path: str, style: LinkStyle = "pretty") 
 def absolute(base_url: str, out_path: str) -> str:
     """Public address of an output file, for canonical links, hreflang, sitemaps, feeds."""
     path = out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
-    return base_url + quote(path, safe="/._-~")
+    return base_url + (path if _SAFE.match(path) else quote(path, safe="/._-~"))
 
 
 def root_relative(base_url: str, out_path: str) -> str:

@@ -72,23 +72,25 @@ def product_records(config: SiteConfig, site: Site, views: LanguageViews, media:
     return records
 
 
-def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> bytes:
+def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex,
+                   records: list[dict[str, Any]] | None = None) -> bytes:
     lang = views.lang.code
     document = {
         "schema_version": SCHEMA_VERSION,
         "language": lang,
         "site": {"title": config.localized(config.title, lang), "url": urls.absolute(config.base_url, urls.home(lang)),
                  "contact": {"email": config.contact.email, "phone": config.contact.phone}},
-        "products": product_records(config, site, views, media),
+        "products": records if records is not None else product_records(config, site, views, media),
     }
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> bytes:
+def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex,
+                  records: list[dict[str, Any]] | None = None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for r in product_records(config, site, views, media):
+    for r in records if records is not None else product_records(config, site, views, media):
         writer.writerow([
             r["slug"], r["name"], r["summary"], r["url"], r["category"]["code"], r["category"]["label"],
             r["ocop"]["stars"], r["ocop"]["year"], r["ocop"]["certificate"] or "", r["ocop"]["valid_until"] or "",
