@@ -11,7 +11,6 @@ A corrupt or foreign cache is simply started afresh.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -28,17 +27,6 @@ def digest(*parts: object) -> str:
         hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
         hasher.update(b"\x1f")
     return hasher.hexdigest()
-
-
-def folder_signature(folder: Path) -> str:
-    """Names, sizes and modification times of a folder's files: cheap, and changes with any edit."""
-    parts = []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.is_file(follow_symlinks=False) or entry.is_symlink():
-                stat = entry.stat(follow_symlinks=True) if os.path.exists(entry.path) else None
-                parts.append(f"{entry.name}:{stat.st_size if stat else -1}:{stat.st_mtime_ns if stat else 0}")
-    return digest(*parts)
 
 
 def file_digest(path: Path) -> str:

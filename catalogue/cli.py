@@ -179,6 +179,9 @@ def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cach
         return 1
     if not quiet and result.up_to_date:
         print(f"up to date: nothing changed since the last build ({result.seconds:.2f} s) -> {out}")
+    elif not quiet and result.quick:
+        print(f"only texts changed: {result.rendered} of {result.pages} pages rendered again, "
+              f"{result.files} file(s) updated ({result.seconds:.2f} s) -> {out}")
     elif not quiet:
         fresh = f" ({result.rendered} rendered)" if result.rendered != result.pages else ""
         print(f"built {result.pages} pages{fresh} in {result.languages} languages, {result.images} images "

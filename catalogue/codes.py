@@ -42,7 +42,7 @@ class Codes:
 
 def builtin_code_data() -> dict[str, dict[str, dict[str, str]]]:
     text = resources.files("catalogue").joinpath("data/codes.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(text)
+    data: dict[str, dict[str, dict[str, str]]] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data
 
 

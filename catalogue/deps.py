@@ -22,10 +22,11 @@ from catalogue.plan import Page
 
 def entry_key(entry: Entry) -> str:
     """Everything an entry's own page shows of it (its records in every language)."""
-    return digest(entry.kind, repr(sorted(entry.texts.items())), repr(_facts(entry)))
+    return digest(entry.kind, repr(sorted(entry.texts.items())), repr(facts(entry)))
 
 
-def _facts(entry: Entry) -> list[tuple[str, Any]]:
+def facts(entry: Entry) -> list[tuple[str, Any]]:
+    """An entry's data-file fields: everything but its texts and where it was read from."""
     skip = {"texts", "field_lines", "src_dir"}
     return [(name, getattr(entry, name)) for name in entry.__dataclass_fields__ if name not in skip]
 

@@ -10,23 +10,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from catalogue import urls
 from catalogue.config import SiteConfig, load_config
 from catalogue.link import link_site
 from catalogue.load import load_content
 from catalogue.locales import Language, load_languages, load_translations
-from catalogue.markup import body_image_refs
-from catalogue.cache import PACKAGE_KEY, BuildCache, digest, folder_signature
-from catalogue.load import load_entry
-from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded, entry_images
-from catalogue.model import EntryKind
+from catalogue.cache import BuildCache
+from catalogue.inputs import InputScan, scan_inputs
+from catalogue.loading import CachedLoading, check_bodies
+from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
 from catalogue.model import Site
 from catalogue.outputs.site_files import (write_calendars, write_data_files, write_search_indexes,
                                           write_web_files)
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
+from catalogue.patch import Snapshot, save_snapshot, try_patch
 from catalogue.parallel import RenderJob, cpu_count, render_pages
 from catalogue.themes import Theme, fingerprinted, resolve_theme, static_files
 from catalogue.views import ViewBuilder
@@ -71,11 +71,13 @@ class BuildResult:
     encoded: int = 0  # images that were not in the cache
     rendered: int = 0  # pages rendered (the others were unchanged since the last build)
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
+    quick: bool = False  # only texts changed: their pages were patched into the last output
     index_bytes: dict[str, int] = field(default_factory=dict)  # search index size per language
     languages: int = 0
     seconds: float = 0.0
     out_dir: Path | None = None
     written: list[str] = field(default_factory=list)
+    scan: InputScan | None = None  # what the build read, for a watcher's next build
 
     @property
     def ok(self) -> bool:
@@ -92,52 +94,8 @@ def resolve_now(now: datetime | None = None) -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-class CachedLoading:
-    """Entry folders whose files did not change are not parsed again: their records, problems
-    and image measurements come from the cache."""
-
-    def __init__(self, cache: BuildCache, config: SiteConfig):
-        self.cache = cache
-        self.config_key = digest(PACKAGE_KEY, repr(config))
-        self.signatures: dict[str, str] = {}
-
-    def load_many(self, config: SiteConfig, work: list[tuple[EntryKind, Path]], problems: Problems) -> list[Any]:
-        keys = []
-        for kind, folder in work:
-            signature = folder_signature(folder)
-            self.signatures[str(folder)] = signature
-            keys.append(digest(self.config_key, "entry", kind, folder.name, signature))
-        hits = self.cache.get_many("records", keys)
-        results, fresh = [], {}
-        for (kind, folder), key in zip(work, keys):
-            if key in hits:
-                entry, found = hits[key]
-            else:
-                local = Problems()
-                entry = load_entry(config, kind, folder, local)
-                if entry is not None:
-                    check_bodies_of(entry, local)
-                found = local.items
-                fresh[key] = (entry, found)
-            problems.extend(found)
-            results.append(entry)
-        self.cache.put_many("records", fresh)
-        return results
-
-    def probe_folder(self, entry: Any, problems: Problems) -> dict[str, Any]:
-        signature = self.signatures.get(str(entry.src_dir)) or folder_signature(entry.src_dir)
-        key = digest(self.config_key, "images", entry.rel_dir, signature)
-        hit = self.cache.get("records", key)
-        if hit is None:
-            local = Problems()
-            hit = (entry_images(entry, local), local.items)
-            self.cache.put_many("records", {key: hit})
-        problems.extend(hit[1])
-        return dict(hit[0])
-
-
 def load_site(root: Path, problems: Problems, now: datetime | None = None,
-              cache: BuildCache | None = None) -> LoadedSite | None:
+              cache: BuildCache | None = None, scan: InputScan | None = None) -> LoadedSite | None:
     moment = resolve_now(now)
     config = load_config(root, problems)
     if config is None:
@@ -146,7 +104,7 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None,
     languages = load_languages(config)
     translations = {lang: load_translations(config, lang, problems) for lang in config.languages}
     if cache is not None and cache.enabled:
-        cached = CachedLoading(cache, config)
+        cached = CachedLoading(cache, config, scan)
         content = load_content(config, problems, cached.load_many)
         site = link_site(content, moment.date(), problems)
         media = collect_media(site, problems, cached.probe_folder)
@@ -168,60 +126,12 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None,
     return LoadedSite(config, site, languages, theme, translations, media, pages, views, moment)
 
 
-def check_bodies(site: Site, problems: Problems) -> None:
-    """Images in Markdown bodies must be files of the entry's own folder (or web addresses)."""
-    for entries in (site.products, site.producers, site.events):
-        for entry in entries.values():
-            check_bodies_of(entry, problems)
-
-
-def check_bodies_of(entry: Any, problems: Problems) -> None:
-    """Images in one entry's Markdown bodies must be files of its own folder (or web addresses)."""
-    for text in entry.texts.values():
-        for offset, target in body_image_refs(text.body):
-            if target.startswith(("http://", "https://")):
-                continue
-            line = text.body_line + offset
-            if "/" in target or "\\" in target or target.startswith("."):
-                problems.error(text.rel_path, line, None,
-                               f"image {target!r} must be a file in this entry's folder "
-                               "(no folders, no '..')")
-            elif not (entry.src_dir / target).is_file():
-                problems.error(text.rel_path, line, None,
-                               f"image {target!r} not found in {entry.rel_dir}/")
-
-
-def input_signature(root: Path, now: datetime, options: tuple[object, ...]) -> str:
-    """Every file a build reads, by name, size and time, plus the options: equal means no work."""
-    from catalogue.builtin import builtin_root
-
-    parts: list[str] = [PACKAGE_KEY, now.date().isoformat(), repr(options)]
-    site_file = root / "site.yaml"
-    if site_file.is_file():
-        stat = site_file.stat()
-        parts.append(f"site.yaml:{stat.st_size}:{stat.st_mtime_ns}")
-    for base in (root, builtin_root()):
-        for name in ("themes", "locales", "templates", "static"):
-            folder = base / name
-            if folder.is_dir():
-                for path in sorted(folder.rglob("*")):
-                    if path.is_file():
-                        stat = path.stat()
-                        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
-    content = root / "content"
-    if content.is_dir():
-        for kind_folder in sorted(content.iterdir()):
-            if kind_folder.is_dir():
-                for entry in sorted(kind_folder.iterdir()):
-                    parts.append(f"{entry}:{folder_signature(entry) if entry.is_dir() else 'file'}")
-    return digest(*parts)
-
-
 def output_is_current(cache: BuildCache, out_dir: Path, inputs: str) -> bool:
     if cache.get("manifests", f"{out_dir.resolve()}#inputs") != inputs:
         return False
     manifest = cache.manifest(out_dir)
-    return bool(manifest) and all((out_dir / path).is_file() for path in manifest)
+    base = str(out_dir)
+    return bool(manifest) and all(os.path.isfile(os.path.join(base, path)) for path in manifest)
 
 
 def default_cache(root: Path) -> Path:
@@ -231,7 +141,9 @@ def default_cache(root: Path) -> Path:
 def build(root: Path, out_dir: Path, now: datetime | None = None,
           progress: Progress | None = None, preview: bool = False, replace_any: bool = False,
           cache_dir: Path | None = None, use_cache: bool = True, workers: int | None = None,
-          link_style: urls.LinkStyle = "pretty") -> BuildResult:
+          link_style: urls.LinkStyle = "pretty", known: InputScan | None = None,
+          dirty: frozenset[tuple[str, str]] | None = None) -> BuildResult:
+    """`known`, `dirty`: see scan_inputs (the preview's watcher knows what it saw change)."""
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems)
@@ -247,13 +159,25 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
         cache_root = scratch
     cache = BuildCache(cache_root if use_cache else None)
     try:
-        inputs = input_signature(root, resolve_now(now), (link_style, preview)) if cache.enabled else ""
+        scan = scan_inputs(root, resolve_now(now), (link_style, preview), known, dirty) if cache.enabled else None
+        result.scan = scan
+        inputs = scan.key if scan else ""
         if inputs and output_is_current(cache, out_dir, inputs):
             result.out_dir = out_dir
             result.up_to_date = True
             result.seconds = time.perf_counter() - started
             return result
-        loaded = load_site(root, problems, now, cache)
+        patched = try_patch(root, out_dir, scan, cache, resolve_now(now), link_style, preview) \
+            if scan is not None and out_dir.is_dir() else None
+        if patched is not None:
+            cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": inputs})
+            result.out_dir, result.quick = out_dir, True
+            result.pages, result.rendered, result.images = patched.pages, patched.rendered, patched.images
+            result.languages, result.written = patched.languages, patched.written
+            result.files = len(patched.written)
+            result.seconds = time.perf_counter() - started
+            return result
+        loaded = load_site(root, problems, now, cache, scan)
         if loaded is None or problems.has_errors():
             return result
         manifest = cache.manifest(out_dir) if out_dir.is_dir() else {}
@@ -263,6 +187,7 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
             edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
             cache.forget_manifest(out_dir)  # until the new output is in place
             cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": ""})
+            save_snapshot(cache, out_dir, None)
             write_site(loaded, output, problems, progress, result, edition, cache_root, jobs, cache)
             if problems.has_errors():
                 output.discard()
@@ -271,8 +196,9 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
                 return result
             output.commit()
             cache.save_manifest(out_dir, output.manifest)
-            if inputs and not problems.warnings:  # warnings must be shown again next time
+            if scan is not None and not problems.warnings:  # warnings must be shown again next time
                 cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": inputs})
+                save_snapshot(cache, out_dir, snapshot_of(loaded, scan, result.images))
         except BaseException:
             output.discard()
             raise
@@ -284,6 +210,13 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
     result.languages = len(loaded.config.languages)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def snapshot_of(loaded: LoadedSite, scan: InputScan, images: int) -> Snapshot:
+    site = loaded.site
+    return Snapshot(scan.settings, dict(scan.folders), site.products_by_producer, site.events_by_product,
+                    site.events_by_producer, {name: loaded.views.used_codes(name) for name in LISTING_KINDS},
+                    len(loaded.pages), images)
 
 
 def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,

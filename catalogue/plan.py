@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping, Sequence
+from typing import Iterable, Literal, Mapping, Sequence
 
 from catalogue import urls
 from catalogue.config import SiteConfig
-from catalogue.model import Site
+from catalogue.model import EntryKind, Site
 from catalogue.problems import Problems
 
 PageKind = Literal[
@@ -50,12 +50,11 @@ def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str
     each_language("product_index", "product_index.html", lambda l: urls.section(l, "products"))
     each_language("producer_index", "producer_index.html", lambda l: urls.section(l, "producers"))
     each_language("event_index", "event_index.html", lambda l: urls.section(l, "events"))
-    for slug in site.products:
-        each_language("product", "product.html", lambda l, s=slug: urls.entry(l, "products", s), slug)
-    for slug in site.producers:
-        each_language("producer", "producer.html", lambda l, s=slug: urls.entry(l, "producers", s), slug)
-    for slug in site.events:
-        each_language("event", "event.html", lambda l, s=slug: urls.entry(l, "events", s), slug)
+    entries: tuple[tuple[EntryKind, Iterable[str]], ...] = (
+        ("product", site.products), ("producer", site.producers), ("event", site.events))
+    for kind, slugs in entries:
+        for slug in slugs:
+            pages.extend(entry_pages(kind, slug, chosen))
     for list_name in LISTING_KINDS:
         for code in used_codes.get(list_name, []):
             each_language("listing", "listing.html",
@@ -67,6 +66,16 @@ def plan_pages(config: SiteConfig, site: Site, used_codes: Mapping[str, list[str
                           alternates={lang: urls.not_found(lang) for lang in chosen}))
     _check_collisions(pages, problems)
     return pages
+
+
+ENTRY_SECTIONS = {"product": "products", "producer": "producers", "event": "events"}
+
+
+def entry_pages(kind: EntryKind, slug: str, languages: Sequence[str]) -> list[Page]:
+    """The pages of one entry, one per language."""
+    section = ENTRY_SECTIONS[kind]
+    alternates = {lang: urls.entry(lang, section, slug) for lang in languages}
+    return [Page(kind, lang, alternates[lang], f"{kind}.html", slug, None, alternates) for lang in languages]
 
 
 def _check_collisions(pages: list[Page], problems: Problems) -> None:

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
+from livereload.watcher import Watcher
+
+from catalogue.inputs import entry_folder_of
 from catalogue.pipeline import BuildResult, build, load_site
 from catalogue.problems import Problems
 
@@ -82,12 +85,17 @@ class Preview:
         self.result: BuildResult | None = None
         self.lock = threading.Lock()
 
-    def rebuild(self) -> BuildResult:
+    def rebuild(self, changed: Iterable[Path] | None = None) -> BuildResult:
+        """`changed`: the files a watcher saw change; when all are inside entry folders, the
+        other folders keep the stamps of the last scan."""
         started = time.perf_counter()
         with self.lock:
+            known = self.result.scan if self.result is not None else None
+            dirty = self._dirty(changed) if known is not None else None
             try:
                 result = build(self.site, self.out_dir, self.now, preview=True,
-                               replace_any=self.owned or (self.out_dir / ".preview").is_file())
+                               replace_any=self.owned or (self.out_dir / ".preview").is_file(),
+                               known=known, dirty=dirty)
                 if result.ok:
                     (self.out_dir / ".preview").write_text("catalogue preview\n")
             except Exception as exc:  # a half-saved file must never stop the preview
@@ -97,12 +105,24 @@ class Preview:
             self.result = result
         stamp = time.strftime("%H:%M:%S")
         if result.ok:
-            print(f"[{stamp}] rebuilt {result.pages} pages in {time.perf_counter() - started:.2f} s", flush=True)
+            print(f"[{stamp}] rebuilt {result.pages} pages ({result.rendered} rendered) in "
+                  f"{time.perf_counter() - started:.2f} s", flush=True)
         else:
             print(f"[{stamp}] build failed; showing the last good build:", flush=True)
             for problem in result.problems.errors:
                 print("  " + problem.format(), flush=True)
         return result
+
+    def _dirty(self, changed: Iterable[Path] | None) -> frozenset[tuple[str, str]] | None:
+        if changed is None:
+            return None
+        folders = set()
+        for path in changed:
+            folder = entry_folder_of(self.site, Path(path))
+            if folder is None:
+                return None  # settings, templates, a new or removed folder: scan everything
+            folders.add(folder)
+        return frozenset(folders)
 
     def status(self) -> dict[str, Any]:
         result = self.result
@@ -201,6 +221,38 @@ def _page(title: str, body: str) -> str:
             f"<style>{style}</style></head><body>{body}</body></html>")
 
 
+class ChangeWatcher(Watcher):
+    """Rebuilds as soon as the operating system reports a change (inotify and the like, through
+    watchfiles), then tells the browsers to reload: no polling interval, no reload throttle."""
+
+    def __init__(self, paths: list[Path], rebuild: Callable[[list[Path]], Any]):
+        super().__init__()
+        self.paths = paths
+        self.rebuild = rebuild
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        from tornado.ioloop import IOLoop
+
+        loop = IOLoop.current()
+        self.thread = threading.Thread(target=self._run, args=(loop,), name="watcher", daemon=True)
+        self.thread.start()
+        return True  # livereload must not poll
+
+    def _run(self, loop: Any) -> None:
+        from livereload.handlers import LiveReloadHandler
+        from watchfiles import watch
+
+        for changes in watch(*self.paths, debounce=400, step=20, stop_event=self.stopping,
+                             raise_interrupt=False):
+            self.rebuild(sorted(Path(path) for _, path in changes))
+            loop.add_callback(LiveReloadHandler.reload_waiters)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
 def _inside(root: Path, rel: str) -> Path | None:
     """`root/rel`, or None when `rel` tries to leave `root`."""
     base = root.resolve()
@@ -227,11 +279,8 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
             return 2
     preview = Preview(site, out.resolve(), now, owned=temporary is not None)
     preview.rebuild()
-    server = Server(app=preview)
-    for name in WATCHED:
-        path = site / name
-        if path.exists():
-            server.watch(str(path), preview.rebuild, delay=0.05)
+    watcher = ChangeWatcher([site / name for name in WATCHED if (site / name).exists()], preview.rebuild)
+    server = Server(app=preview, watcher=watcher)
     print(f"Preview on http://127.0.0.1:{port}/  (translation report: "
           f"http://127.0.0.1:{port}/_preview/translations.html; Ctrl+C to stop)", flush=True)
     try:
@@ -240,6 +289,7 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        watcher.stop()
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
     print("stopped", file=sys.stderr)

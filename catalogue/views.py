@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Literal, Sequence
+from typing import Literal, Mapping, Sequence
 
 from catalogue import urls
 from catalogue.config import SiteConfig
@@ -157,14 +157,16 @@ class LanguageViews:
 
 class ViewBuilder:
     def __init__(self, config: SiteConfig, site: Site, languages: dict[str, Language],
-                 media: MediaIndex, now: datetime):
+                 media: MediaIndex, now: datetime, used: Mapping[str, Sequence[str]] | None = None):
+        """`used`: the codes with a listing page, when `site` holds only part of the entries."""
         self.config = config
         self.site = site
         self.languages = languages
         self.media = media
         self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
         self._cache: dict[str, LanguageViews] = {}
-        self._used = {name: frozenset(self.used_codes(name)) for name in LISTS}
+        self._used = {name: frozenset(used[name] if used is not None else self.used_codes(name))
+                      for name in LISTS}
 
     # --- shared pieces -------------------------------------------------------------------
     def for_language(self, lang: str) -> LanguageViews:

@@ -111,3 +111,46 @@ def test_a_busy_port_is_a_short_message(server: str, site: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == f"serve: port {port} is in use (another preview?); choose another with --port"
+
+
+def reload_signals(base: str, edits: list, timeout: float = 20.0) -> list[str]:
+    """Connect as livereload.js does, make each edit, and collect the reload messages."""
+    import asyncio
+
+    from tornado.websocket import websocket_connect
+
+    async def run() -> list[str]:
+        connection = await websocket_connect(base.replace("http://", "ws://") + "livereload")
+        await connection.write_message(json.dumps({"command": "hello",
+                                                   "protocols": ["http://livereload.com/protocols/official-7"]}))
+        assert json.loads(await connection.read_message())["command"] == "hello"
+        await connection.write_message(json.dumps({"command": "info", "url": base, "plugins": {}}))
+        await asyncio.sleep(0.3)
+        received = []
+        for edit in edits:
+            edit()
+            while True:
+                message = json.loads(await asyncio.wait_for(connection.read_message(), timeout))
+                if message.get("command") == "reload":
+                    received.append(message["path"])
+                    break
+        connection.close()
+        return received
+
+    # a thread of its own: the browser tests may hold a running event loop in this one
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def test_every_save_sends_a_reload_even_in_quick_succession(server: str, site: Path) -> None:
+    vi = site / "content/products/che-ta-leng/vi.md"
+
+    def replace(old: str, new: str):
+        return lambda: vi.write_text(vi.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    signals = reload_signals(server, [replace("Dùng nước 85 °C.", "Dùng nước 90 °C."),
+                                      replace("Dùng nước 90 °C.", "Dùng nước 95 °C.")])
+    assert len(signals) == 2  # livereload's own poller drops a second change within 3 s
+    assert "95 °C" in get(server + "vi/products/che-ta-leng/")[1]

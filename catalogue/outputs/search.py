@@ -74,7 +74,7 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
     for slug, product in site.products.items():
         card = views.products[slug]
         producer = site.producers.get(product.producer)
-        text = product.texts.get(lang) or product.texts[next(iter(product.texts))]
+        text = product.texts[card.words.lang]  # the text the page shows
         values = facet_values(product, producer.type if producer else None)
         labels["category"][product.category] = card.category.text
         labels["district"][product.district] = card.district.text
@@ -104,6 +104,14 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
     return {"v": INDEX_VERSION, "lang": lang, "facets": list(FACETS), "labels": ordered_labels, "items": items}
 
 
+SCRIPT_PREFIX = "window.catalogueSearch="
+SCRIPT_SUFFIX = ";\n"
+
+
+def encode(value: object) -> str:
+    """JSON as the index file holds it: an item encoded alone is the same text as inside it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+
+
 def index_script(index: Mapping[str, object]) -> bytes:
-    payload = json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    return f"window.catalogueSearch={payload};\n".encode("utf-8")
+    return f"{SCRIPT_PREFIX}{encode(index)}{SCRIPT_SUFFIX}".encode("utf-8")
