@@ -11,15 +11,14 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from catalogue.cache import PACKAGE_KEY, digest
 
 KIND_FOLDERS = (("product", "products"), ("producer", "producers"), ("event", "events"))
 
 
-@dataclass(frozen=True)
-class FolderStamp:
+class FolderStamp(NamedTuple):  # a tuple: thousands are compared and stored at each build
     texts: str  # the folder's *.md files, as "name:size:mtime" joined
     others: str  # everything else in it: data file, images
 

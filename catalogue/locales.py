@@ -7,7 +7,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import TYPE_CHECKING, Literal, Mapping
 
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -17,6 +17,9 @@ from babel.messages.pofile import PoFileError, read_po
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
 from catalogue.problems import Problems
+
+if TYPE_CHECKING:
+    from catalogue.cache import BuildCache
 
 Direction = Literal["ltr", "rtl"]
 DOMAIN = "messages"
@@ -87,20 +90,31 @@ def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems) ->
     return catalog
 
 
-def load_translations(config: SiteConfig, lang: str, problems: Problems) -> gettext.NullTranslations:
-    """Compile the chain of catalogues in memory; the site's strings win over the package's."""
+def load_translations(config: SiteConfig, lang: str, problems: Problems,
+                      cache: BuildCache | None = None) -> gettext.NullTranslations:
+    """Compile the chain of catalogues in memory; the site's strings win over the package's.
+
+    `cache` keeps each compiled catalogue by its source's content (only one without problems)."""
+    from catalogue.cache import digest
+
     chain: gettext.NullTranslations = gettext.NullTranslations()
     for po in reversed(catalogue_files(config, lang)):
-        rel = _display_path(po, config.root)
-        catalog = read_catalog(po, lang, rel, problems)
-        if catalog is None:
-            continue
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        compiled = gettext.GNUTranslations(buffer)
-        compiled.add_fallback(chain)
-        chain = compiled
+        key = digest("compiled catalogue", lang, po.read_bytes())
+        compiled = cache.get("records", key) if cache is not None else None
+        if not isinstance(compiled, bytes):
+            rel = _display_path(po, config.root)
+            before = len(problems.items)
+            catalog = read_catalog(po, lang, rel, problems)
+            if catalog is None:
+                continue
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            compiled = buffer.getvalue()
+            if cache is not None and len(problems.items) == before:
+                cache.put_many("records", {key: compiled})
+        translations = gettext.GNUTranslations(io.BytesIO(compiled))
+        translations.add_fallback(chain)
+        chain = translations
     return chain
 
 

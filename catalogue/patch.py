@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence, cast
@@ -49,10 +49,21 @@ class Snapshot:
     used: Mapping[str, Sequence[str]]  # codes that have listing pages
     pages: int
     images: int
+    patched: frozenset[str] = frozenset()  # files made by quick rebuilds since, outside page keys
+
+    def describes(self, scan: InputScan) -> bool:
+        """Made from exactly these inputs."""
+        return self.settings == scan.settings and self.folders == scan.folders
 
 
 def snapshot_key(out_dir: Path) -> str:
     return f"{out_dir.resolve()}#snapshot"
+
+
+def load_snapshot(cache: BuildCache, out_dir: Path) -> Snapshot | None:
+    """None also when the last build had warnings (they must be shown again) or failed."""
+    found = cache.get("manifests", snapshot_key(out_dir))
+    return found if isinstance(found, Snapshot) else None
 
 
 def save_snapshot(cache: BuildCache, out_dir: Path, snapshot: Snapshot | None) -> None:
@@ -68,11 +79,10 @@ class Patched:
     written: list[str]
 
 
-def try_patch(root: Path, out_dir: Path, scan: InputScan, cache: BuildCache, moment: datetime,
-              link_style: urls.LinkStyle, preview: bool) -> Patched | None:
+def try_patch(root: Path, out_dir: Path, scan: InputScan, snapshot: Snapshot | None, cache: BuildCache,
+              moment: datetime, link_style: urls.LinkStyle, preview: bool) -> Patched | None:
     """Rebuild by patching the last output, or None when a full build is needed."""
-    snapshot = cache.get("manifests", snapshot_key(out_dir))
-    if not isinstance(snapshot, Snapshot) or snapshot.settings != scan.settings \
+    if snapshot is None or snapshot.settings != scan.settings \
             or snapshot.folders.keys() != scan.folders.keys():
         return None
     changed = [key for key, stamp in scan.folders.items() if snapshot.folders[key] != stamp]
@@ -112,7 +122,7 @@ def try_patch(root: Path, out_dir: Path, scan: InputScan, cache: BuildCache, mom
     if site is None:
         return None
     languages = load_languages(config)
-    translations = {lang: load_translations(config, lang, problems) for lang in config.languages}
+    translations = {lang: load_translations(config, lang, problems, cache) for lang in config.languages}
     media = collect_media(site, problems, loading.probe_folder)
     if problems.items:
         return None
@@ -130,23 +140,17 @@ def try_patch(root: Path, out_dir: Path, scan: InputScan, cache: BuildCache, mom
             files[page.out_path] = renderer.render(page)
     except RenderError:
         return None
-    rendered = set(files)
+    rendered = frozenset(files)
     for lang in sorted({lang for _, lang in searched}):
         index = _patched_index(out_dir, site, views, lang, [slug for slug, shown in searched if shown == lang])
         if index is None:
             return None
         files[urls.search_index(lang)] = index
     written = _write_in_place(out_dir, files)
-    manifest = cache.manifest(out_dir)
-    for out_path in rendered:
-        manifest[out_path] = "patched"  # made outside the page keys: the next full build redoes it
-    for kind, name in changed:
-        entry = new[(kind, name)]
-        cache.put_many("records", {loading.record_key(kind, name, scan.folders[(kind, name)]): (entry, [])})
-    cache.save_manifest(out_dir, manifest)
-    save_snapshot(cache, out_dir, Snapshot(scan.settings, dict(scan.folders), snapshot.products_by_producer,
-                                           snapshot.events_by_product, snapshot.events_by_producer,
-                                           snapshot.used, snapshot.pages, snapshot.images))
+    cache.put_many("records", {loading.record_key(kind, name, scan.folders[(kind, name)]): (new[(kind, name)], [])
+                               for kind, name in changed})
+    save_snapshot(cache, out_dir, replace(snapshot, folders=dict(scan.folders),
+                                          patched=snapshot.patched | rendered))
     return Patched(snapshot.pages, len(rendered), snapshot.images, len(config.languages), written)
 
 

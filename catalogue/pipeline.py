@@ -26,7 +26,7 @@ from catalogue.outputs.site_files import (write_calendars, write_data_files, wri
                                           write_web_files)
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
-from catalogue.patch import Snapshot, save_snapshot, try_patch
+from catalogue.patch import Snapshot, load_snapshot, save_snapshot, try_patch
 from catalogue.parallel import RenderJob, cpu_count, render_pages
 from catalogue.themes import Theme, fingerprinted, resolve_theme, static_files
 from catalogue.views import ViewBuilder
@@ -102,7 +102,8 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None,
         return None
     theme = resolve_theme(config, problems)
     languages = load_languages(config)
-    translations = {lang: load_translations(config, lang, problems) for lang in config.languages}
+    translations = {lang: load_translations(config, lang, problems, cache if cache is not None and cache.enabled else None)
+                    for lang in config.languages}
     if cache is not None and cache.enabled:
         cached = CachedLoading(cache, config, scan)
         content = load_content(config, problems, cached.load_many)
@@ -126,9 +127,7 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None,
     return LoadedSite(config, site, languages, theme, translations, media, pages, views, moment)
 
 
-def output_is_current(cache: BuildCache, out_dir: Path, inputs: str) -> bool:
-    if cache.get("manifests", f"{out_dir.resolve()}#inputs") != inputs:
-        return False
+def outputs_exist(cache: BuildCache, out_dir: Path) -> bool:
     manifest = cache.manifest(out_dir)
     base = str(out_dir)
     return bool(manifest) and all(os.path.isfile(os.path.join(base, path)) for path in manifest)
@@ -161,16 +160,15 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
     try:
         scan = scan_inputs(root, resolve_now(now), (link_style, preview), known, dirty) if cache.enabled else None
         result.scan = scan
-        inputs = scan.key if scan else ""
-        if inputs and output_is_current(cache, out_dir, inputs):
+        snapshot = load_snapshot(cache, out_dir) if scan is not None else None
+        if scan is not None and snapshot is not None and snapshot.describes(scan) and outputs_exist(cache, out_dir):
             result.out_dir = out_dir
             result.up_to_date = True
             result.seconds = time.perf_counter() - started
             return result
-        patched = try_patch(root, out_dir, scan, cache, resolve_now(now), link_style, preview) \
+        patched = try_patch(root, out_dir, scan, snapshot, cache, resolve_now(now), link_style, preview) \
             if scan is not None and out_dir.is_dir() else None
         if patched is not None:
-            cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": inputs})
             result.out_dir, result.quick = out_dir, True
             result.pages, result.rendered, result.images = patched.pages, patched.rendered, patched.images
             result.languages, result.written = patched.languages, patched.written
@@ -181,23 +179,26 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
         if loaded is None or problems.has_errors():
             return result
         manifest = cache.manifest(out_dir) if out_dir.is_dir() else {}
+        published = dict(manifest)
+        for out_path in snapshot.patched if snapshot is not None else ():
+            if out_path in manifest:
+                manifest[out_path] = "patched"  # made outside the page keys: made again
         output = IncrementalOutput(out_dir, manifest) if manifest else StagedOutput(out_dir)
         jobs = workers if workers is not None else cpu_count()
         try:
             edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
             cache.forget_manifest(out_dir)  # until the new output is in place
-            cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": ""})
             save_snapshot(cache, out_dir, None)
             write_site(loaded, output, problems, progress, result, edition, cache_root, jobs, cache)
             if problems.has_errors():
                 output.discard()
-                if manifest:
-                    cache.save_manifest(out_dir, manifest)
+                if manifest:  # the published output is as it was, and so is what describes it
+                    cache.save_manifest(out_dir, published)
+                    save_snapshot(cache, out_dir, snapshot)
                 return result
             output.commit()
             cache.save_manifest(out_dir, output.manifest)
             if scan is not None and not problems.warnings:  # warnings must be shown again next time
-                cache.put_many("manifests", {f"{out_dir.resolve()}#inputs": inputs})
                 save_snapshot(cache, out_dir, snapshot_of(loaded, scan, result.images))
         except BaseException:
             output.discard()

@@ -231,6 +231,8 @@ class ChangeWatcher(Watcher):
         self.rebuild = rebuild
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
+        for path in paths:  # known to livereload too, which otherwise adds the working folder
+            super().watch(str(path))
 
     def start(self, callback: Callable[[], None]) -> bool:
         from tornado.ioloop import IOLoop

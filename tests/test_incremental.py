@@ -80,11 +80,20 @@ def body_then_name(site: Path) -> None:
     edit(site / "content/products/che-ta-leng/en.md", "name: Ta Leng Shan tuyet tea", "name: Ta Leng tea")
 
 
+def body_there_and_back(site: Path) -> None:
+    """A quick rebuild, then the text back as it was and a full build for another reason: the
+    page made by the quick rebuild must not pass for the one made from the first text."""
+    body(site)
+    assert build(site, site.parent / "published", NOW).quick
+    edit(site / "content/products/che-ta-leng/vi.md", "Dùng nước 90 °C.", "Dùng nước 85 °C.")
+    edit(site / "content/products/mac-ca/vi.md", "name: Hạt mắc ca Tam Đường", "name: Mắc ca Tam Đường")
+
+
 EDITS: dict[str, Callable[[Path], None]] = {
     "body": body, "producer_name": producer_name, "template": template,
     "catalogue_string": catalogue_string, "site_yaml": site_yaml, "deleted_product": deleted_product,
     "producer_body": producer_body, "event_body": event_body, "stamped_source_body": stamped_source_body,
-    "body_then_name": body_then_name,
+    "body_then_name": body_then_name, "body_there_and_back": body_there_and_back,
 }
 
 
@@ -173,3 +182,18 @@ def test_a_template_edit_re_renders_only_the_pages_that_use_it(site: Path, tmp_p
     again = build(site, out, NOW)
     assert again.rendered == 2 * 4  # two products, four languages: no other page uses product.html
     assert 'data-edited="1"' in (out / "en/products/mac-ca/index.html").read_text(encoding="utf-8")
+
+
+def test_a_failed_build_leaves_the_quick_way_open(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    vi = site / "content/products/che-ta-leng/vi.md"
+    good = vi.read_text(encoding="utf-8")
+    vi.write_text(good.replace("name: Chè Shan tuyết Tả Lèng\n", ""), encoding="utf-8")
+    failed = build(site, out, NOW)
+    assert not failed.ok and any(p.field == "name" for p in failed.problems.errors)
+    vi.write_text(good.replace("Dùng nước 85 °C.", "Dùng nước 90 °C."), encoding="utf-8")
+    fixed = build(site, out, NOW)
+    assert fixed.ok and fixed.quick
+    assert build(site, tmp_path / "cold", NOW, use_cache=False).ok
+    assert snapshot(out) == snapshot(tmp_path / "cold")
