@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -31,6 +31,7 @@ class Formatter:
     lang: str
     source_lang: str
     codes: Codes
+    _labels: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     def money(self, money: Money) -> str:
         return format_currency(money.amount, money.currency, locale=self.locale)
@@ -56,7 +57,11 @@ class Formatter:
         return f"{self.number(quantity.quantity)} {label}"
 
     def label(self, list_name: str, code: str) -> str:
-        return self.codes.label(list_name, code, self.lang, self.source_lang)
+        key = (list_name, code)
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = self.codes.label(list_name, code, self.lang, self.source_lang)
+        return found
 
     def moment(self, when: EventTime) -> EventMoment:
         value = when.value

@@ -153,6 +153,7 @@ class LanguageViews:
     products: dict[str, ProductCard] = field(default_factory=dict)
     producers: dict[str, ProducerCard] = field(default_factory=dict)
     events: dict[str, EventCard] = field(default_factory=dict)
+    labels: dict[tuple[str, str], Label] = field(default_factory=dict)
 
 
 class ViewBuilder:
@@ -165,6 +166,7 @@ class ViewBuilder:
         self.media = media
         self.now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
         self._cache: dict[str, LanguageViews] = {}
+        self._listings: dict[tuple[str, str], list[str]] | None = None
         self._used = {name: frozenset(used[name] if used is not None else self.used_codes(name))
                       for name in LISTS}
 
@@ -192,9 +194,14 @@ class ViewBuilder:
                      source.native_name), shown
 
     def label(self, views: LanguageViews, list_name: str, code: str) -> Label:
-        has_page = list_name in LISTS and code in self._used[list_name]
-        path = urls.listing(views.lang.code, list_name, code) if has_page else None
-        return Label(code, views.fmt.label(list_name, code), path)
+        """One shared object per language, list and code: thousands of cards carry them."""
+        key = (list_name, code)
+        found = views.labels.get(key)
+        if found is None:
+            has_page = list_name in LISTS and code in self._used[list_name]
+            path = urls.listing(views.lang.code, list_name, code) if has_page else None
+            found = views.labels[key] = Label(code, views.fmt.label(list_name, code), path)
+        return found
 
     def image(self, entry: Entry, name: str, alt: str) -> Img | None:
         asset = self.media.get(entry.rel_dir, name)
@@ -343,13 +350,18 @@ class ViewBuilder:
 
     def listing_products(self, lang: str, list_name: str, code: str) -> tuple[ProductCard, ...]:
         views = self.for_language(lang)
-        attribute = {"categories": "category", "districts": "district"}.get(list_name)
-        result = []
-        for product in self.site.products.values():
-            if attribute and getattr(product, attribute) == code or \
-                    list_name == "markets" and code in product.markets:
-                result.append(views.products[product.slug])
-        return tuple(result)
+        return tuple(views.products[slug] for slug in self._listed().get((list_name, code), ()))
+
+    def _listed(self) -> dict[tuple[str, str], list[str]]:
+        """(list, code) -> the products a listing page shows, in site order; made once."""
+        if self._listings is None:
+            listed: dict[tuple[str, str], list[str]] = {}
+            for product in self.site.products.values():
+                for key in (("categories", product.category), ("districts", product.district),
+                            *(("markets", market) for market in dict.fromkeys(product.markets))):
+                    listed.setdefault(key, []).append(product.slug)
+            self._listings = listed
+        return self._listings
 
     def facet_groups(self, lang: str) -> list[FacetGroup]:
         """The product index's filters, with how many products each option has."""

@@ -12,6 +12,14 @@ from catalogue.plan import Page
 
 def sitemap_xml(base_url: str, pages: Iterable[Page], lastmod: Mapping[str, date],
                 default_lang: str) -> bytes:
+    quoted: dict[str, str] = {}  # each address appears once per language of its page
+
+    def address(out_path: str) -> str:
+        found = quoted.get(out_path)
+        if found is None:
+            found = quoted[out_path] = quoteattr(urls.absolute(base_url, out_path))
+        return found
+
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
              'xmlns:xhtml="http://www.w3.org/1999/xhtml">']
@@ -23,11 +31,10 @@ def sitemap_xml(base_url: str, pages: Iterable[Page], lastmod: Mapping[str, date
         if page.out_path in lastmod:
             lines.append(f"    <lastmod>{lastmod[page.out_path].isoformat()}</lastmod>")
         for lang, out_path in (page.alternates or {}).items():
-            lines.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(lang)} '
-                         f'href={quoteattr(urls.absolute(base_url, out_path))}/>')
+            lines.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(lang)} href={address(out_path)}/>')
         if page.alternates and default_lang in page.alternates:
             lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" '
-                         f'href={quoteattr(urls.absolute(base_url, page.alternates[default_lang]))}/>')
+                         f'href={address(page.alternates[default_lang])}/>')
         lines.append("  </url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
