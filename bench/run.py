@@ -2,10 +2,12 @@
 
 For N products (default 10,000) in vi, en, ar, ja it measures, as medians of several runs:
 cold build, warm rebuild with nothing changed, rebuild after editing one product's body, one
-producer's name, one template; with peak memory (RSS of the whole process tree). Hugo builds
+producer's name, one template; with peak memory of the whole process tree (RSS, and PSS, which
+counts memory that forked workers share with their parent once). Hugo builds
 the same content (a minimal multilingual layout in bench/hugo/) in the same run; every figure
 is also given as a ratio to Hugo's time for the same step (Hugo re-renders everything each time).
-A smaller N checks that cost grows linearly.
+A smaller N checks that cost grows linearly. Last, the preview server: the time from saving
+one product's body to the reload signal its browsers receive.
 """
 
 from __future__ import annotations
@@ -26,39 +28,48 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 from hugo_site import convert  # noqa: E402
+from serve_latency import serve_latency  # noqa: E402
 
 NOW = "2026-11-29"
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    total, todo = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """Resident memory of a process and all its descendants, in bytes: (RSS, PSS).
+
+    RSS counts pages that forked workers share with their parent once per process; PSS
+    divides each shared page among the processes sharing it, so it adds up to what the
+    tree really holds. Both are reported."""
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     todo.extend(int(c) for c in handle.read().split())
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return total
+    return rss, pss
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall time and peak tree RSS of one command."""
+def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Wall time and peak tree RSS and PSS of one command."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak_rss = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss(process.pid))
+            rss, pss = tree_memory(process.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -69,7 +80,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int]:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{stderr.decode()[-2000:]}")
-    return elapsed, peak
+    return elapsed, peak_rss, peak_pss
 
 
 class Bench:
@@ -98,20 +109,21 @@ class Bench:
         shutil.rmtree(self.hugo_site / "resources", ignore_errors=True)
 
     def step(self, name: str, prepare, hugo_prepare, cold: bool = False) -> dict[str, float]:
-        ours, theirs, ours_rss, theirs_rss = [], [], [], []
+        ours, theirs, ours_rss, theirs_rss, ours_pss, theirs_pss = [], [], [], [], [], []
         for _ in range(self.runs):
             if cold:
                 self.clean()
             prepare()
-            t, rss = measure(self.ours(), REPO)
-            ours.append(t), ours_rss.append(rss)
+            t, rss, pss = measure(self.ours(), REPO)
+            ours.append(t), ours_rss.append(rss), ours_pss.append(pss)
             hugo_prepare()
-            t, rss = measure(self.theirs(), REPO)
-            theirs.append(t), theirs_rss.append(rss)
+            t, rss, pss = measure(self.theirs(), REPO)
+            theirs.append(t), theirs_rss.append(rss), theirs_pss.append(pss)
             if not cold:
                 self.restore()
         return {"ours": statistics.median(ours), "hugo": statistics.median(theirs),
-                "ours_rss": max(ours_rss), "hugo_rss": max(theirs_rss)}
+                "ours_rss": max(ours_rss), "hugo_rss": max(theirs_rss),
+                "ours_pss": max(ours_pss), "hugo_pss": max(theirs_pss)}
 
     # edits: each one is undone after its run, so every run edits the same way
     def edit(self, rel: str, old: str, new: str, hugo_rel: str | None = None, hugo_old: str = "",
@@ -144,6 +156,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=1_000, help="second size, for the linearity check")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--no-serve", action="store_true", help="skip the preview server's reload time")
     parser.add_argument("--hugo", default=shutil.which("hugo") or str(HERE / ".venv/bin/hugo"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -172,12 +185,21 @@ def main() -> int:
             "layouts/_default/single.html", "<h1>", "<h1 data-bench=\"1\">"))))
         if cold_small:
             rows.append((f"cold at {args.small} products", cold_small))
+        if not args.no_serve:
+            reloads = serve_latency(bench.site, args.work / f"preview-{products}",
+                                    "content/products/product-00042/vi.md", "\n## ", "\nMột câu mới.\n\n## ",
+                                    runs=max(args.runs, 5))
     hugo_cold = rows[0][1]["hugo"]
     print(f"\nN = {args.products} products x 4 languages; medians of {args.runs} runs; seconds (ratio to Hugo)")
-    print(f"{'step':<30} {'ours':>9} {'Hugo':>9} {'ratio':>7} {'vs Hugo full':>13} {'ours RSS':>10} {'Hugo RSS':>10}")
+    print(f"{'step':<30} {'ours':>9} {'Hugo':>9} {'ratio':>7} {'vs Hugo full':>13} {'ours RSS':>10} {'Hugo RSS':>10}"
+          f" {'ours PSS':>10} {'Hugo PSS':>10}")
     for name, row in rows:
         print(f"{name:<30} {row['ours']:>8.2f}s {row['hugo']:>8.2f}s {row['ours'] / row['hugo']:>6.2f}x "
-              f"{row['ours'] / hugo_cold:>12.2f}x {row['ours_rss'] / 2**20:>8.0f}MB {row['hugo_rss'] / 2**20:>8.0f}MB")
+              f"{row['ours'] / hugo_cold:>12.2f}x {row['ours_rss'] / 2**20:>8.0f}MB {row['hugo_rss'] / 2**20:>8.0f}MB"
+              f" {row['ours_pss'] / 2**20:>8.0f}MB {row['hugo_pss'] / 2**20:>8.0f}MB")
+    if not args.no_serve:
+        print(f"\nserve, one product's body saved -> reload signal: median {statistics.median(reloads):.3f} s "
+              f"(runs: {', '.join(f'{t:.3f}' for t in reloads)})")
     if cold_small:
         big = rows[0][1]["ours"]
         print(f"\nlinearity: {args.small} -> {args.products} products took {big / cold_small['ours']:.1f}x the time "

@@ -5,6 +5,7 @@ Output is the same bytes whatever the number of processes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -92,6 +93,17 @@ def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
                 return failure
         return None
     context = multiprocessing.get_context("fork")
+    gc.collect()
+    gc.freeze()  # the collector must not touch, and so copy, the site the workers inherit
+    try:
+        return _render_in_workers(job, batches, workers, context, progress, total)
+    finally:
+        gc.unfreeze()
+
+
+def _render_in_workers(job: RenderJob, batches: list[Sequence[int]], workers: int, context: Any,
+                       progress: Callable[[int, int], None] | None, total: int) -> RenderFailure | None:
+    done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
                              initargs=(job,)) as pool:
         futures = [pool.submit(_render_batch, batch) for batch in batches]
