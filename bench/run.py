@@ -33,29 +33,40 @@ from serve_latency import serve_latency  # noqa: E402
 NOW = "2026-11-29"
 
 
-def tree_memory(pid: int) -> tuple[int, int]:
-    """Resident memory of a process and all its descendants, in bytes: (RSS, PSS).
+def tree_pids(pid: int) -> list[int]:
+    """The process and its descendants. Only each process's main thread is asked for its
+    children (our workers are started from the main thread; Hugo starts none): asking every
+    thread of a many-threaded process at each sample costs the machine a core."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                todo.extend(int(c) for c in handle.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def tree_memory(pid: int, proportional: bool) -> int:
+    """Resident memory of a process and all its descendants, in bytes: RSS, or PSS.
 
     RSS counts pages that forked workers share with their parent once per process; PSS
     divides each shared page among the processes sharing it, so it adds up to what the
-    tree really holds. Both are reported."""
-    rss = pss = 0
-    todo = [pid]
-    while todo:
-        current = todo.pop()
+    tree really holds. PSS is dearer to read (the kernel walks every mapping)."""
+    total = 0
+    source, field = ("smaps_rollup", "Pss:") if proportional else ("status", "VmRSS:")
+    for current in tree_pids(pid):
         try:
-            with open(f"/proc/{current}/smaps_rollup") as handle:
+            with open(f"/proc/{current}/{source}") as handle:
                 for line in handle:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo.extend(int(c) for c in handle.read().split())
+                    if line.startswith(field):
+                        total += int(line.split()[1]) * 1024
+                        break
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return rss, pss
+    return total
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
@@ -65,12 +76,15 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
     peak_rss = peak_pss = 0
     done = threading.Event()
 
-    def sample() -> None:
+    def sample() -> None:  # RSS 20 times a second; PSS, dearer to read, twice
         nonlocal peak_rss, peak_pss
+        ticks = 0
         while not done.is_set():
-            rss, pss = tree_memory(process.pid)
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-            time.sleep(0.02)
+            peak_rss = max(peak_rss, tree_memory(process.pid, proportional=False))
+            if ticks % 10 == 0:
+                peak_pss = max(peak_pss, tree_memory(process.pid, proportional=True))
+            ticks += 1
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
