@@ -246,10 +246,21 @@ class ChangeWatcher(Watcher):
         from livereload.handlers import LiveReloadHandler
         from watchfiles import watch
 
-        for changes in watch(*self.paths, debounce=400, step=20, stop_event=self.stopping,
-                             raise_interrupt=False):
-            self.rebuild(sorted(Path(path) for _, path in changes))
-            loop.add_callback(LiveReloadHandler.reload_waiters)
+        polling = False
+        while not self.stopping.is_set():
+            try:
+                for changes in watch(*self.paths, debounce=400, step=20, stop_event=self.stopping,
+                                     raise_interrupt=False, force_polling=polling or None):
+                    self.rebuild(sorted(Path(path) for _, path in changes))
+                    loop.add_callback(LiveReloadHandler.reload_waiters)
+                return
+            except (OSError, RuntimeError) as exc:  # e.g. the system's limit of watched folders
+                if polling:
+                    raise
+                reason = str(exc).split(". ")[0]
+                print(f"serve: the system cannot report changes ({reason}); looking for them every 0.3 s instead",
+                      file=sys.stderr, flush=True)
+                polling = True
 
     def stop(self) -> None:
         self.stopping.set()
