@@ -249,7 +249,7 @@ class ChangeWatcher(Watcher):
         polling = False
         while not self.stopping.is_set():
             try:
-                for changes in watch(*self.paths, debounce=400, step=20, stop_event=self.stopping,
+                for changes in watch(*self.paths, debounce=400, step=50, stop_event=self.stopping,
                                      raise_interrupt=False, force_polling=polling or None):
                     self.rebuild(sorted(Path(path) for _, path in changes))
                     loop.add_callback(LiveReloadHandler.reload_waiters)
