@@ -43,6 +43,7 @@ class StagedOutput:
                                              dir=self.out_dir.parent))
         self.written: set[str] = set()
         self.manifest: dict[str, str] = {}  # every output file -> the key it was made from
+        self._folders: set[Path] = set()  # staging folders made so far
 
     def reuse(self, out_path: str, key: str) -> bool:
         """Keep the published file if it was made from the same key (never, for a full build)."""
@@ -57,7 +58,9 @@ class StagedOutput:
         self.written.add(out_path)
         self.manifest[out_path] = key
         target = self.staging.joinpath(*pure.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:  # one mkdir per folder, not one per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         return target
 
     def claim(self, out_path: str, key: str = "") -> Path:

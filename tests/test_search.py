@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hypothesis import given
+from hypothesis import strategies as st
 
 pytestmark = [pytest.mark.browser]
 
@@ -195,3 +197,10 @@ def test_index_size_is_reported_and_small(example_public: Path) -> None:
     for lang in ("vi", "en", "ar", "ja"):
         size = (example_public / lang / "search-index.js").stat().st_size
         assert size < 40_000, f"{lang} index is {size} bytes for 28 products"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_quick_fold_of_plain_ascii_is_the_long_one(text: str) -> None:
+    from catalogue.outputs.search import fold, fold_any
+
+    assert fold(text) == fold_any(text)
