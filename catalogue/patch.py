@@ -10,8 +10,6 @@ compare the two after each kind of edit.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +31,7 @@ from catalogue.render import RenderError, Renderer
 from catalogue.themes import fingerprinted, resolve_theme, static_files
 from catalogue.translations import shown_text
 from catalogue.views import ViewBuilder
+from catalogue.writer import IncrementalOutput
 
 MOST_CHANGED = 16  # more edited entries than this at once: the full build is as quick
 
@@ -146,7 +145,15 @@ def try_patch(root: Path, out_dir: Path, scan: InputScan, snapshot: Snapshot | N
         if index is None:
             return None
         files[urls.search_index(lang)] = index
-    written = _write_in_place(out_dir, files)
+    output = IncrementalOutput(out_dir, {})  # nothing to remove: only these files change
+    try:
+        for out_path, data in sorted(files.items()):
+            output.write(out_path, data)
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
+    written = output.replaced
     cache.put_many("records", {loading.record_key(kind, name, scan.folders[(kind, name)]): (new[(kind, name)], [])
                                for kind, name in changed})
     save_snapshot(cache, out_dir, replace(snapshot, folders=dict(scan.folders),
@@ -232,27 +239,3 @@ def _patched_index(out_dir: Path, site: Site, views: ViewBuilder, lang: str, slu
             return None  # not written the way this version writes it: do not guess
         text = text[:start] + encode(fresh[slug]) + text[end:]
     return text.encode("utf-8")
-
-
-def _write_in_place(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
-    """Each file replaced whole (written aside, then renamed); identical files left alone."""
-    written = []
-    for out_path, data in sorted(files.items()):
-        target = out_dir / out_path
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".patch-", dir=target.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        try:
-            os.chmod(temporary, target.stat().st_mode & 0o777)
-        except OSError:
-            os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-        written.append(out_path)
-    return written
-

@@ -105,6 +105,7 @@ class IncrementalOutput(StagedOutput):
     def __init__(self, out_dir: Path, previous: dict[str, str]):
         super().__init__(out_dir)
         self.previous = previous
+        self.replaced: list[str] = []  # files whose bytes changed, set by commit()
 
     def reuse(self, out_path: str, key: str) -> bool:
         if key and self.previous.get(out_path) == key and out_path not in self.written \
@@ -123,6 +124,7 @@ class IncrementalOutput(StagedOutput):
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)
+            self.replaced.append(rel.as_posix())
         for out_path in sorted(set(self.previous) - self.written):
             gone = self.out_dir / out_path
             if gone.is_file() or gone.is_symlink():
