@@ -83,39 +83,62 @@ class _BodyExtension(Extension):
         md.treeprocessors.register(_BodyTree(md, self.renderer), "catalogue_body", 1)
 
 
+EXTENSIONS = ("tables", "attr_list", "footnotes", "sane_lists", "def_list")  # in this order
+# Extensions a body needs only when it holds their syntax: each costs time on every body.
+# The tests are looser than the syntax (a definition may sit in a list or a quote), so a
+# body without a match renders the same without the extension.
+OPTIONAL_EXTENSIONS: dict[str, re.Pattern[str]] = {
+    "footnotes": re.compile(r"\[\^"),
+    "def_list": re.compile(r"^[ \t>*+\-\d.)]*:", re.M),
+    "attr_list": re.compile(r"\{"),
+}
+FOOTNOTES = {"BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}",
+             "BACKLINK_TEXT": "↑"}  # an upward arrow reads the same in both directions, unlike ↩
+
+
 class MarkdownRenderer:
-    """One reusable Markdown converter; cheap to call once per page."""
+    """Reusable Markdown converters, one per set of optional extensions; cheap per page."""
 
     def __init__(self) -> None:
         self.resolve: ImageResolver = _no_images
-        self._md = markdown.Markdown(
-            extensions=["tables", "attr_list", "footnotes", "sane_lists", "def_list",
-                        _BodyExtension(self)],
-            # an upward arrow reads the same in both directions, unlike the default ↩
-            extension_configs={"footnotes": {"BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}",
-                                             "BACKLINK_TEXT": "↑"}},
-            output_format="html",
-        )
+        self._converters: dict[tuple[str, ...], markdown.Markdown] = {}
+
+    def converter(self, source: str) -> markdown.Markdown:
+        wanted = tuple(name for name, syntax in OPTIONAL_EXTENSIONS.items() if syntax.search(source))
+        md = self._converters.get(wanted)
+        if md is None:
+            md = self._converters[wanted] = markdown.Markdown(
+                extensions=[*(name for name in EXTENSIONS if name in wanted or name not in OPTIONAL_EXTENSIONS),
+                            _BodyExtension(self)],
+                extension_configs={"footnotes": FOOTNOTES} if "footnotes" in wanted else {},
+                output_format="html",
+            )
+        return md
 
     def render(self, source: str, resolve: "ImageResolver | None" = None) -> str:
         """Markdown -> safe HTML; `resolve` maps an image file of the entry to (url, width, height)."""
         self.resolve = resolve or _no_images
-        self._md.reset()
-        html = self._md.convert(source)
-        return sanitise(html)
+        md = self.converter(source)
+        md.reset()
+        return sanitise(md.convert(source))
 
 
-def sanitise(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "template"},
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        filter_style_properties={"text-align"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+_DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template"}
+
+
+def _clean_with_nh3(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, clean_content_tags=_DROPPED_WITH_CONTENT,
+                     attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
+                     strip_comments=True)
+
+
+# A Cleaner holds its rules once, where nh3.clean rebuilds them on every call.
+sanitise: Callable[[str], str] = nh3.Cleaner(
+    tags=ALLOWED_TAGS, clean_content_tags=_DROPPED_WITH_CONTENT, attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES, filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
+    strip_comments=True,
+).clean if hasattr(nh3, "Cleaner") else _clean_with_nh3
 
 
 BODY_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
