@@ -204,3 +204,28 @@ def test_the_quick_fold_of_plain_ascii_is_the_long_one(text: str) -> None:
     from catalogue.outputs.search import fold, fold_any
 
     assert fold(text) == fold_any(text)
+
+
+# letters with accents and combining marks, Arabic, Japanese, spaces of every kind, punctuation
+_MIXED = st.text(alphabet=st.one_of(
+    st.characters(max_codepoint=0x024F), st.characters(min_codepoint=0x0300, max_codepoint=0x036F),
+    st.characters(min_codepoint=0x0600, max_codepoint=0x06FF), st.characters(min_codepoint=0x3000, max_codepoint=0x30FF),
+    st.sampled_from(" \t\n\u00a0\u3000\u2003\x1c\x1f\u0301\u3099.,;:-—ـđĐΣσ"), st.characters()))
+
+
+@given(st.lists(_MIXED, max_size=3))
+def test_folding_word_by_word_gives_the_words_of_the_whole(texts: list[str]) -> None:
+    from catalogue.outputs.search import fold, fold_words
+
+    folded: dict[str, str] = {}  # shared across texts, as one language's index shares it
+    for text in texts:
+        assert list(fold_words(text, folded)) == [w for w in fold(text).split(" ") if w]
+
+
+def test_body_words_keep_the_first_distinct_words() -> None:
+    from catalogue.outputs.search import BODY_WORDS, body_words
+
+    body = "## Chè Shan tuyết\n\nChè **shan** tuyết, chè cổ thụ! " + " ".join(f"w{i}" for i in range(100))
+    words = body_words(body).split(" ")
+    assert words[:5] == ["che", "shan", "tuyet", "co", "thu"]
+    assert len(words) == BODY_WORDS and words[-1] == f"w{BODY_WORDS - 6}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from catalogue.model import Product, Site
 from catalogue.views import LanguageViews
@@ -55,10 +55,35 @@ def fold_any(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_BLANKS)).strip()
 
 
-def body_words(markdown: str) -> str:
-    words = fold(_MARKUP.sub(" ", markdown)).split(" ")
-    seen = dict.fromkeys(w for w in words if len(w) > 1 or not w.isascii())
-    return " ".join(list(seen)[:BODY_WORDS])
+def body_words(markdown: str, folded: dict[str, str] | None = None) -> str:
+    """The first BODY_WORDS distinct folded words of a body, as fold() would give them.
+
+    Folding goes word by word (fold_words), so a word met again is looked up in `folded`
+    instead of being folded again: descriptions of one language share most of their words.
+    """
+    seen: dict[str, None] = {}
+    for word in fold_words(_MARKUP.sub(" ", markdown), {} if folded is None else folded):
+        if (len(word) > 1 or not word.isascii()) and word not in seen:
+            seen[word] = None
+            if len(seen) == BODY_WORDS:
+                break
+    return " ".join(seen)
+
+
+FOLDED_WORDS = 200_000  # words remembered per language before starting afresh
+
+
+def fold_words(text: str, folded: dict[str, str]) -> Iterator[str]:
+    """The words of fold(text), in order; `folded` remembers each whitespace-separated
+    token's folded form (a token may fold to several words, or to none)."""
+    for token in text.split():
+        words = folded.get(token)
+        if words is None:
+            if len(folded) >= FOLDED_WORDS:
+                folded.clear()
+            words = folded[token] = fold(token)
+        if words:
+            yield from words.split(" ")
 
 
 def facet_values(product: Product, producer_type: str | None) -> dict[str, list[str]]:
@@ -78,6 +103,7 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
     lang = views.lang.code
     items = []
     labels: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
+    folded: dict[str, str] = {}
     for slug, product in site.products.items():
         card = views.products[slug]
         producer = site.producers.get(product.producer)
@@ -101,7 +127,7 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
             "name": card.words.name,
             "n": fold(card.words.name),
             "s": fold(card.words.summary),
-            "b": body_words(text.body),
+            "b": body_words(text.body, folded),
             "a": alternates,
             "f": {facet: codes for facet, codes in values.items() if codes},
         })
