@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
@@ -101,5 +103,26 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
         auto_reload=False,
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["gettext"] = env.globals["_"] = _memoized_gettext(translations)
     env.globals.update(globals_)
     return env
+
+
+def _memoized_gettext(translations: gettext.NullTranslations) -> Any:
+    """Jinja's new-style gettext (escaped string, always %-formatted), looked up once per string.
+
+    A page calls it dozens of times with the same few strings; Jinja's own goes through two
+    context calls and a catalogue lookup each time.
+    """
+    found: dict[tuple[str, bool], str] = {}
+
+    @pass_eval_context
+    def gettext_(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        key = (string, eval_ctx.autoescape)
+        message = found.get(key)
+        if message is None:
+            text = translations.gettext(string)
+            message = found[key] = Markup(text) if eval_ctx.autoescape else text
+        return message % variables
+
+    return gettext_
