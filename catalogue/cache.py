@@ -87,6 +87,14 @@ class BuildCache:
         except Exception:  # a damaged row is a miss
             return None
 
+    def has_rows(self, table: str) -> bool:
+        if self.db is None:
+            return False
+        try:
+            return self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
         if self.db is None:
             return {}
@@ -103,9 +111,14 @@ class BuildCache:
         return found
 
     def put_many(self, table: str, items: Mapping[str, Any]) -> None:
+        self.put_pickled(table, {key: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                                 for key, value in items.items()})
+
+    def put_pickled(self, table: str, items: Mapping[str, bytes]) -> None:
+        """Store values already pickled (as parsing processes hand them over)."""
         if self.db is None or not items:
             return
-        rows = [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) for key, value in items.items()]
+        rows = sorted(items.items())  # in key order: each page of the table's index is written once
         try:
             self.db.execute("BEGIN")
             self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", rows)

@@ -13,7 +13,7 @@ import io
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Mapping
 
@@ -72,8 +72,20 @@ class MediaIndex:
     images: Mapping[tuple[str, str], ImageAsset]
     unreadable: frozenset[tuple[str, str]] = frozenset()  # files whose problems were reported
 
+    _folders: dict[str, list[tuple[str, ImageAsset]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folders: dict[str, list[tuple[str, ImageAsset]]] = {}
+        for (rel_dir, name), asset in sorted(self.images.items()):
+            folders.setdefault(rel_dir, []).append((name, asset))
+        object.__setattr__(self, "_folders", folders)
+
     def get(self, rel_dir: str, name: str) -> ImageAsset | None:
         return self.images.get((rel_dir, name))
+
+    def in_folder(self, rel_dir: str) -> list[tuple[str, ImageAsset]]:
+        """The images of one entry folder, by name (a page must not look through every folder's)."""
+        return self._folders.get(rel_dir, [])
 
 
 def collect_media(site: Site, problems: Problems,

@@ -60,6 +60,8 @@ class Renderer:
         }
         self._cards: dict[tuple[object, ...], Markup] = {}
         self.fragments = fragments if fragments is not None and fragments.enabled else None
+        # a cold cache has nothing to find: do not look for every card and body in it
+        self._stored = self.fragments is not None and self.fragments.has_rows("fragments")
         self.keys = keys
         self._fresh: dict[str, str] = {}  # fragments made in this batch, saved by flush()
         for env in self.envs.values():
@@ -92,7 +94,7 @@ class Renderer:
     def _fragment(self, key: str | None) -> str | None:
         if key is None or self.fragments is None:
             return None
-        return self._fresh.get(key) or self.fragments.get("fragments", key)
+        return self._fresh.get(key) or (self.fragments.get("fragments", key) if self._stored else None)
 
     def _remember(self, key: str | None, html: str) -> None:
         if key is not None:
@@ -252,9 +254,8 @@ class Renderer:
             largest = asset.largest
             return self.link(page, largest.out_path), largest.width, largest.height
 
-        images = sorted((name, a.largest.out_path, a.largest.width, a.largest.height)
-                        for (rel_dir, name), a in self.views.media.images.items() if rel_dir == entry.rel_dir) \
-            if "](" in text.body else []
+        images = [(name, a.largest.out_path, a.largest.width, a.largest.height)
+                  for name, a in self.views.media.in_folder(entry.rel_dir)] if "](" in text.body else []
         key = self._fragment_key("markdown", page, text.body, repr(images))
         html = self._fragment(key)
         if html is None:

@@ -49,7 +49,7 @@ class StagedOutput:
         """Keep the published file if it was made from the same key (never, for a full build)."""
         return False
 
-    def _target(self, out_path: str, key: str = "") -> Path:
+    def _target(self, out_path: str, key: str = "", make_folder: bool = True) -> Path:
         pure = PurePosixPath(out_path)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path:
             raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
@@ -58,14 +58,14 @@ class StagedOutput:
         self.written.add(out_path)
         self.manifest[out_path] = key
         target = self.staging.joinpath(*pure.parts)
-        if target.parent not in self._folders:  # one mkdir per folder, not one per file
+        if make_folder and target.parent not in self._folders:  # one mkdir per folder, not per file
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
         return target
 
     def claim(self, out_path: str, key: str = "") -> Path:
-        """Reserve `out_path` for a file another process writes; returns where it goes."""
-        return self._target(out_path, key)
+        """Reserve `out_path` for a file another process writes, and makes its folder."""
+        return self._target(out_path, key, make_folder=False)
 
     def write(self, out_path: str, data: bytes) -> None:
         self._target(out_path).write_bytes(data)
