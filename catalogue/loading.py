@@ -3,8 +3,11 @@ parsed again; its records, problems and image measurements come from the cache."
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from catalogue.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.config import SiteConfig
@@ -12,7 +15,7 @@ from catalogue.inputs import FolderStamp, InputScan, stamp_folder
 from catalogue.load import load_entry
 from catalogue.markup import body_image_refs
 from catalogue.media import entry_images
-from catalogue.model import EntryKind, Site
+from catalogue.model import EntryKind
 from catalogue.problems import Problems
 
 
@@ -20,8 +23,10 @@ class CachedLoading:
     """Entry folders whose files did not change are not parsed again: their records, problems
     and image measurements come from the cache."""
 
-    def __init__(self, cache: BuildCache, config: SiteConfig, scan: InputScan | None = None):
+    def __init__(self, cache: BuildCache, config: SiteConfig, scan: InputScan | None = None,
+                 workers: int = 1):
         self.cache = cache
+        self.workers = workers
         self.config_key = digest(PACKAGE_KEY, repr(config))
         self.stamps: dict[tuple[str, str], FolderStamp] = dict(scan.folders) if scan else {}
 
@@ -35,18 +40,18 @@ class CachedLoading:
         return digest(self.config_key, "entry", kind, name, stamp.whole)
 
     def load_many(self, config: SiteConfig, work: list[tuple[EntryKind, Path]], problems: Problems) -> list[Any]:
+        if not self.cache.enabled:
+            return load_all(config, work, problems, self.workers)
         keys = [self.record_key(kind, folder.name, self.stamp(kind, folder)) for kind, folder in work]
         hits = self.cache.get_many("records", keys)
-        results, fresh = [], {}
-        for (kind, folder), key in zip(work, keys):
-            if key in hits:
-                entry, found = hits[key]
-            else:
-                entry, found = load_checked(config, kind, folder)
-                fresh[key] = (entry, found)
+        missing = [index for index, key in enumerate(keys) if key not in hits]
+        parsed = dict(zip(missing, parse_folders(config, [work[index] for index in missing], self.workers)))
+        results = []
+        for index, key in enumerate(keys):
+            entry, found = hits[key] if key in hits else pickle.loads(parsed[index])
             problems.extend(found)
             results.append(entry)
-        self.cache.put_many("records", fresh)
+        self.cache.put_pickled("records", {keys[index]: data for index, data in parsed.items()})
         return results
 
     def probe_folder(self, entry: Any, problems: Problems) -> dict[str, Any]:
@@ -62,6 +67,46 @@ class CachedLoading:
         return dict(hit[0])
 
 
+def load_all(config: SiteConfig, work: list[tuple[EntryKind, Path]], problems: Problems,
+             workers: int = 1) -> list[Any]:
+    """Every folder's entry (None where it failed), its problems added to `problems`."""
+    results = []
+    for data in parse_folders(config, work, workers):
+        entry, found = pickle.loads(data)
+        problems.extend(found)
+        results.append(entry)
+    return results
+
+
+PARSE_BATCH = 64
+_config: SiteConfig | None = None  # set in each parsing process, and only there
+
+
+def parse_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path]], workers: int = 1) -> list[bytes]:
+    """Each folder's (entry, problems), pickled as the cache keeps them; a big site's
+    folders are parsed by `workers` forked processes."""
+    if workers <= 1 or len(work) < PARSE_BATCH * 4 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_parse(config, kind, folder) for kind, folder in work]
+    batches = [work[i:i + PARSE_BATCH] for i in range(0, len(work), PARSE_BATCH)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_parsing, initargs=(config,)) as pool:
+        return [data for done in pool.map(_parse_batch, batches) for data in done]
+
+
+def _start_parsing(config: SiteConfig) -> None:
+    global _config
+    _config = config
+
+
+def _parse_batch(batch: Sequence[tuple[EntryKind, Path]]) -> list[bytes]:
+    assert _config is not None
+    return [_parse(_config, kind, folder) for kind, folder in batch]
+
+
+def _parse(config: SiteConfig, kind: EntryKind, folder: Path) -> bytes:
+    return pickle.dumps(load_checked(config, kind, folder), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def load_checked(config: SiteConfig, kind: EntryKind, folder: Path) -> tuple[Any, list[Any]]:
     """One entry folder's records and their problems (the body images checked too)."""
     local = Problems()
@@ -69,13 +114,6 @@ def load_checked(config: SiteConfig, kind: EntryKind, folder: Path) -> tuple[Any
     if entry is not None:
         check_bodies_of(entry, local)
     return entry, local.items
-
-
-def check_bodies(site: Site, problems: Problems) -> None:
-    """Images in Markdown bodies must be files of the entry's own folder (or web addresses)."""
-    for entries in (site.products, site.producers, site.events):
-        for entry in entries.values():
-            check_bodies_of(entry, problems)
 
 
 def check_bodies_of(entry: Any, problems: Problems) -> None:

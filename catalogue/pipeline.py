@@ -19,11 +19,10 @@ from catalogue.load import load_content
 from catalogue.locales import Language, load_languages, load_translations
 from catalogue.cache import BuildCache
 from catalogue.inputs import InputScan, scan_inputs
-from catalogue.loading import CachedLoading, check_bodies
+from catalogue.loading import CachedLoading
 from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
 from catalogue.model import Site
-from catalogue.outputs.site_files import (write_calendars, write_data_files, write_search_indexes,
-                                          write_web_files)
+from catalogue.outputs.site_files import site_file_parts
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
 from catalogue.patch import Snapshot, load_snapshot, save_snapshot, try_patch
@@ -95,25 +94,22 @@ def resolve_now(now: datetime | None = None) -> datetime:
 
 
 def load_site(root: Path, problems: Problems, now: datetime | None = None,
-              cache: BuildCache | None = None, scan: InputScan | None = None) -> LoadedSite | None:
+              cache: BuildCache | None = None, scan: InputScan | None = None,
+              workers: int | None = None) -> LoadedSite | None:
     moment = resolve_now(now)
     config = load_config(root, problems)
     if config is None:
         return None
     theme = resolve_theme(config, problems)
     languages = load_languages(config)
-    translations = {lang: load_translations(config, lang, problems, cache if cache is not None and cache.enabled else None)
+    enabled = cache is not None and cache.enabled
+    translations = {lang: load_translations(config, lang, problems, cache if enabled else None)
                     for lang in config.languages}
-    if cache is not None and cache.enabled:
-        cached = CachedLoading(cache, config, scan)
-        content = load_content(config, problems, cached.load_many)
-        site = link_site(content, moment.date(), problems)
-        media = collect_media(site, problems, cached.probe_folder)
-    else:
-        content = load_content(config, problems)
-        site = link_site(content, moment.date(), problems)
-        check_bodies(site, problems)
-        media = collect_media(site, problems)
+    loading = CachedLoading(cache if cache is not None else BuildCache(None), config, scan,
+                            workers if workers is not None else cpu_count())
+    content = load_content(config, problems, loading.load_many)
+    site = link_site(content, moment.date(), problems)
+    media = collect_media(site, problems, loading.probe_folder if enabled else None)
     for product in site.products.values():  # images named in product.yaml must be readable
         for index, name in enumerate(product.images):
             if (product.rel_dir, name) in media.unreadable:
@@ -175,7 +171,8 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
             result.files = len(patched.written)
             result.seconds = time.perf_counter() - started
             return result
-        loaded = load_site(root, problems, now, cache, scan)
+        jobs = workers if workers is not None else cpu_count()
+        loaded = load_site(root, problems, now, cache, scan, jobs)
         if loaded is None or problems.has_errors():
             return result
         manifest = cache.manifest(out_dir) if out_dir.is_dir() else {}
@@ -184,7 +181,6 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
             if out_path in manifest:
                 manifest[out_path] = "patched"  # made outside the page keys: made again
         output = IncrementalOutput(out_dir, manifest) if manifest else StagedOutput(out_dir)
-        jobs = workers if workers is not None else cpu_count()
         try:
             edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
             cache.forget_manifest(out_dir)  # until the new output is in place
@@ -236,7 +232,16 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                 todo.append(index)
         result.rendered = len(todo)
         job = RenderJob(loaded, edition, assets, output.staging, keys, cache)
-        failure = render_pages(job, todo, workers, progress)
+        index_bytes: dict[str, int] = {}
+
+        def take_files(files: list[tuple[str, bytes]], sizes: dict[str, int]) -> None:
+            for out_path, data in files:
+                output.write(out_path, data)
+            index_bytes.update(sizes)
+
+        failure = render_pages(job, todo, workers, progress,
+                               site_file_parts(edition.languages, edition.web), take_files)
+        result.index_bytes = index_bytes
         if failure is not None:
             problems.error(_theme_rel(failure.template, loaded), failure.line, None, failure.message)
             return
@@ -250,11 +255,6 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
             for variant in asset.variants:
                 if not output.reuse(variant.out_path, asset.digest):  # the content is in the name
                     output.copy(variant.out_path, cached_file(cache_root, asset, variant), asset.digest)
-        write_calendars(loaded, output, edition.languages)
-        result.index_bytes = write_search_indexes(loaded, output, edition.languages, keys, cache)
-        write_data_files(loaded, output, edition.languages)
-        if edition.web:
-            write_web_files(loaded, output)
     except OutputError as exc:
         problems.error("(output)", None, None, str(exc))
         return
