@@ -231,6 +231,9 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                 output.claim(page.out_path, key)
                 todo.append(index)
         result.rendered = len(todo)
+        order = {lang: rank for rank, lang in enumerate(loaded.config.languages)}
+        # language by language: a process keeps the cards of one language only
+        todo.sort(key=lambda index: (order.get(loaded.pages[index].lang or "", -1), index))
         job = RenderJob(loaded, edition, assets, output.staging, keys, cache)
         index_bytes: dict[str, int] = {}
 

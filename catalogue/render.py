@@ -58,7 +58,8 @@ class Renderer:
             lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dir)
             for lang in config.languages
         }
-        self._cards: dict[tuple[object, ...], Markup] = {}
+        self._cards: dict[tuple[object, ...], Markup] = {}  # of one language at a time
+        self._cards_lang: str | None = None
         self.fragments = fragments if fragments is not None and fragments.enabled else None
         # a cold cache has nothing to find: do not look for every card and body in it
         self._stored = self.fragments is not None and self.fragments.has_rows("fragments")
@@ -72,6 +73,9 @@ class Renderer:
     def _cached(self, context: Context, macro: Macro, item: Any, *args: Any) -> Markup:
         """A card rendered once per language and page depth: links are the same for all such pages."""
         page: Page = context["page"]
+        if page.lang != self._cards_lang:  # pages come language by language: keep one set
+            self._cards.clear()
+            self._cards_lang = page.lang
         key = (macro.name, page.lang, page.out_path.count("/"), page.kind == "not_found", item.slug, args)
         html = self._cards.get(key)
         if html is None:
