@@ -1,7 +1,7 @@
-"""Rendering spread over processes. Workers are forked, so they share the loaded site
-copy-on-write; each renders its batches of pages and writes them into the staging folder.
-The site-wide files (search indexes, feeds, exports, sitemap) are made by the same workers,
-beside the pages, and handed back to the main process's writer.
+"""Rendering spread over processes. Helpers are forked, so they share the loaded site
+copy-on-write; each takes batches of pages from a shared counter, renders them and writes
+them into the staging folder. The main process makes the site-wide files (search indexes,
+feeds, exports, sitemap) meanwhile, then takes batches too.
 Output is the same bytes whatever the number of processes.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping, Sequence
@@ -22,14 +21,14 @@ TakeFiles = Callable[[list[tuple[str, bytes]], dict[str, int]], None]
 
 @dataclass(frozen=True)
 class RenderJob:
-    """Everything a worker needs; inherited through fork, never pickled."""
+    """Everything a helper needs; inherited through fork, never pickled."""
 
     loaded: Any  # LoadedSite
     edition: Any  # Edition
     assets: Mapping[str, str]
     staging: Path
     keys: Any = None  # deps.Keys: fingerprints for the fragment cache
-    cache: Any = None  # cache.BuildCache, reopened in each worker
+    cache: Any = None  # cache.BuildCache, reopened in each helper
 
 
 @dataclass(frozen=True)
@@ -39,18 +38,6 @@ class RenderFailure:
     message: str
 
 
-_job: RenderJob | None = None  # set in each worker process by _start, and only there
-_renderer: Any = None
-_cache: Any = None
-
-
-def _start(job: RenderJob) -> None:
-    global _job, _renderer, _cache
-    _job = job
-    _cache = job.cache.reopen() if job.cache is not None else None
-    _renderer = _make_renderer(job, _cache)
-
-
 def _make_renderer(job: RenderJob, cache: Any) -> Any:
     from catalogue.render import Renderer
 
@@ -58,16 +45,6 @@ def _make_renderer(job: RenderJob, cache: Any) -> Any:
     return Renderer(loaded.config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
                     loaded.views, job.assets, style=edition.link_style, preview=edition.preview,
                     bundle=edition.bundle, fragments=cache, keys=job.keys)
-
-
-def _render_batch(indices: Sequence[int]) -> tuple[int, RenderFailure | None]:
-    assert _job is not None
-    return render_batch(_job, _renderer, indices)
-
-
-def _make_part(part: Part) -> tuple[list[tuple[str, bytes]], dict[str, int]]:
-    assert _job is not None
-    return make_part(_job, _cache, part)
 
 
 def make_part(job: RenderJob, cache: Any, part: Part) -> tuple[list[tuple[str, bytes]], dict[str, int]]:
@@ -100,62 +77,148 @@ def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
                  parts: Sequence[Part] = (), take_files: TakeFiles | None = None) -> RenderFailure | None:
     """Render the pages at `indices` and make the site-file `parts`, whose files go to
     `take_files` in the order of `parts`; the first failure, if any, stops the rest."""
-    total = len(indices)
-    batches = [indices[i:i + BATCH] for i in range(0, total, BATCH)]
-    done = 0
-    if workers <= 1 or total < BATCH * 2 or "fork" not in multiprocessing.get_all_start_methods():
-        renderer = _make_renderer(job, job.cache)
-        for batch in batches:
-            count, failure = render_batch(job, renderer, batch)
-            done += count
-            if progress:
-                progress(done, total)
-            if failure:
-                return failure
-        for part in parts:
-            files, sizes = make_part(job, job.cache, part)
-            if take_files is not None:
-                take_files(files, sizes)
-        return None
-    context = multiprocessing.get_context("fork")
+    batches = [indices[i:i + BATCH] for i in range(0, len(indices), BATCH)]
+    if workers <= 1 or len(batches) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _render_here(job, batches, progress, len(indices), parts, take_files)
     gc.collect()
-    gc.freeze()  # the collector must not touch, and so copy, the site the workers inherit
+    gc.freeze()  # the collector must not touch, and so copy, the site the helpers inherit
     try:
-        return _render_in_workers(job, batches, workers, context, progress, total, parts, take_files)
+        return _render_with_helpers(job, batches, workers - 1, progress, len(indices), parts, take_files)
     finally:
         gc.unfreeze()
 
 
-def _render_in_workers(job: RenderJob, batches: list[Sequence[int]], workers: int, context: Any,
-                       progress: Callable[[int, int], None] | None, total: int,
-                       parts: Sequence[Part], take_files: TakeFiles | None) -> RenderFailure | None:
+def _render_here(job: RenderJob, batches: list[Sequence[int]], progress: Callable[[int, int], None] | None,
+                 total: int, parts: Sequence[Part], take_files: TakeFiles | None) -> RenderFailure | None:
+    for part in parts:
+        files, sizes = make_part(job, job.cache, part)
+        if take_files is not None:
+            take_files(files, sizes)
+    renderer = _make_renderer(job, job.cache)
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
-                             initargs=(job,)) as pool:
-        # the big site files first, so that small page batches even out the end
-        made = [pool.submit(_make_part, part) for part in parts]
-        futures = [pool.submit(_render_batch, batch) for batch in batches]
-        try:
-            for making in made:
-                files, sizes = making.result()
-                if take_files is not None:
-                    take_files(files, sizes)
-            for future in futures:
-                count, failure = future.result()
-                done += count
-                if progress:
-                    progress(done, total)
-                if failure:
-                    for other in futures:
-                        other.cancel()
-                    return failure
-        except BaseException:
-            for pending in futures:
-                pending.cancel()
-            for making in made:
-                making.cancel()
-            raise
+    for batch in batches:
+        count, failure = render_batch(job, renderer, batch)
+        done += count
+        if progress:
+            progress(done, total)
+        if failure:
+            return failure
     return None
+
+
+class _Batches:
+    """The batches still to render, handed out one at a time to whichever process asks."""
+
+    def __init__(self, context: Any, count: int):
+        self.count = count
+        self.next = context.Value("i", 0)
+        self.stopped = context.Value("b", 0)
+
+    def take(self) -> int | None:
+        with self.next.get_lock():
+            if self.stopped.value or self.next.value >= self.count:
+                return None
+            taken = int(self.next.value)
+            self.next.value = taken + 1
+            return taken
+
+    def stop(self) -> None:
+        with self.next.get_lock():
+            self.stopped.value = 1
+
+
+def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, results: Any) -> None:
+    """A forked process: render batches until none is left, report each one."""
+    try:
+        renderer = _make_renderer(job, job.cache.reopen() if job.cache is not None else None)
+        while (taken := queue.take()) is not None:
+            count, failure = render_batch(job, renderer, batches[taken])
+            results.send(("done", count, failure))
+            if failure:
+                queue.stop()
+                break
+        results.send(("end", 0, None))
+    except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
+        queue.stop()
+        try:
+            results.send(("error", 0, exc))
+        except Exception:  # an exception that cannot be pickled: its words then
+            results.send(("error", 0, RuntimeError(f"{exc.__class__.__name__}: {exc}")))
+    finally:
+        results.close()
+
+
+def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: int,
+                         progress: Callable[[int, int], None] | None, total: int,
+                         parts: Sequence[Part], take_files: TakeFiles | None) -> RenderFailure | None:
+    """The main process works too: it makes the site files while the helpers start on the
+    pages, then renders batches beside them. One process fewer holds a copy of the site."""
+    context = multiprocessing.get_context("fork")
+    queue = _Batches(context, len(batches))
+    pipes, processes = [], []
+    for _ in range(helpers):
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(target=_helper, args=(job, batches, queue, sending), daemon=True)
+        process.start()
+        sending.close()
+        pipes.append(receiving)
+        processes.append(process)
+    done = 0
+    failure: RenderFailure | None = None
+    problem: BaseException | None = None
+    ended = 0
+
+    def collect(block: bool) -> None:
+        nonlocal done, failure, problem, ended
+        for pipe in list(pipes):
+            while pipe.poll(None if block else 0):
+                try:
+                    kind, count, payload = pipe.recv()
+                except EOFError:  # the helper died without a word
+                    kind, count, payload = "error", 0, RuntimeError("a rendering process stopped unexpectedly")
+                if kind == "done":
+                    done += count
+                    if progress:
+                        progress(done, total)
+                    if payload is not None and failure is None:
+                        failure = payload
+                    continue
+                if kind == "error" and problem is None:
+                    problem = payload
+                ended += 1
+                pipes.remove(pipe)
+                break
+
+    try:
+        for part in parts:
+            files, sizes = make_part(job, job.cache, part)
+            if take_files is not None:
+                take_files(files, sizes)
+            collect(block=False)
+        renderer = _make_renderer(job, job.cache)
+        while (taken := queue.take()) is not None:
+            count, mine = render_batch(job, renderer, batches[taken])
+            done += count
+            if progress:
+                progress(done, total)
+            if mine is not None:
+                queue.stop()
+                failure = failure or mine
+                break
+            collect(block=False)
+        while pipes:
+            collect(block=True)
+    except BaseException:
+        queue.stop()
+        raise
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.terminate()
+    if problem is not None:
+        raise problem
+    return failure
 
 
 def cpu_count() -> int:

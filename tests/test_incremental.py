@@ -175,6 +175,44 @@ def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
     assert snapshot(tmp_path / "serial") == snapshot(tmp_path / "parallel")
 
 
+def _failing_helpers(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """Make every forked helper fail its first batch in the way `how` says; the main process renders fine."""
+    import os
+
+    from catalogue import parallel
+
+    main, real = os.getpid(), parallel.render_batch
+
+    def render_batch(job, renderer, indices):  # type: ignore[no-untyped-def]
+        if os.getpid() != main:
+            if how == "raise":
+                raise OSError(28, "No space left on device")
+            if how == "die":
+                os._exit(3)
+            return 0, parallel.RenderFailure("product.html", 7, "UndefinedError: 'nope' is undefined")
+        return real(job, renderer, indices)
+
+    monkeypatch.setattr(parallel, "render_batch", render_batch)
+
+
+def test_a_page_failing_in_a_helper_process_fails_the_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _failing_helpers(monkeypatch, "fail")
+    result = build(REPO, tmp_path / "out", NOW, use_cache=False, workers=2)
+    assert not result.ok
+    assert [(p.path, p.line) for p in result.problems.errors] == [("themes/default/templates/product.html", 7)]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("how, error", [("raise", OSError), ("die", RuntimeError)])
+def test_a_helper_process_that_breaks_stops_the_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                      how: str, error: type) -> None:
+    _failing_helpers(monkeypatch, how)
+    with pytest.raises(error):
+        build(REPO, tmp_path / "out", NOW, use_cache=False, workers=2)
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no staging folder left behind
+
+
 def test_a_template_edit_re_renders_only_the_pages_that_use_it(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build(site, out, NOW).ok
