@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Callable
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_gmt
@@ -32,23 +33,39 @@ class Formatter:
     source_lang: str
     codes: Codes
     _labels: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
+    _made: dict[tuple[str, ...], str] = field(default_factory=dict, compare=False, repr=False)
+
+    def _once(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        """Babel parses its patterns on every call; a catalogue repeats a few values many times.
+        Keys hold values as text, so Decimal 1.50 and 1.5 stay apart."""
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = make()
+        return found
 
     def money(self, money: Money) -> str:
-        return format_currency(money.amount, money.currency, locale=self.locale)
+        return self._once(("money", str(money.amount), money.currency),
+                          lambda: format_currency(money.amount, money.currency, locale=self.locale))
 
     def number(self, value: int | Decimal) -> str:
-        return format_decimal(value, locale=self.locale)
+        return self._once(("number", type(value).__name__, str(value)),
+                          lambda: format_decimal(value, locale=self.locale))
 
     def integer(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale, group_separator=False)
+        return self._once(("integer", str(value)),
+                          lambda: format_decimal(value, locale=self.locale, group_separator=False))
 
     def date(self, value: date, style: str = "long") -> str:
-        return format_date(value, style, locale=self.locale)
+        return self._once(("date", repr(value), style), lambda: format_date(value, style, locale=self.locale))
 
     def days(self, value: int) -> str:
-        return format_unit(value, "duration-day", length="long", locale=self.locale)
+        return self._once(("days", str(value)),
+                          lambda: format_unit(value, "duration-day", length="long", locale=self.locale))
 
     def quantity(self, quantity: Quantity) -> str:
+        return self._once(("quantity", str(quantity.quantity), quantity.unit), lambda: self._quantity(quantity))
+
+    def _quantity(self, quantity: Quantity) -> str:
         units = self.codes.get("units")
         cldr_unit = units.cldr_units.get(quantity.unit)
         if cldr_unit:

@@ -27,6 +27,7 @@ class CachedLoading:
                  workers: int = 1):
         self.cache = cache
         self.workers = workers
+        self._measured: dict[str, Any] = {}
         self.config_key = digest(PACKAGE_KEY, repr(config))
         self.stamps: dict[tuple[str, str], FolderStamp] = dict(scan.folders) if scan else {}
 
@@ -61,10 +62,14 @@ class CachedLoading:
         hit = self.cache.get("records", key)
         if hit is None:
             local = Problems()
-            hit = (entry_images(entry, local), local.items)
-            self.cache.put_many("records", {key: hit})
+            hit = self._measured[key] = (entry_images(entry, local), local.items)
         problems.extend(hit[1])
         return dict(hit[0])
+
+    def save_measurements(self) -> None:
+        """Keep the image measurements made by probe_folder (one transaction for them all)."""
+        self.cache.put_many("records", self._measured)
+        self._measured = {}
 
 
 def load_all(config: SiteConfig, work: list[tuple[EntryKind, Path]], problems: Problems,

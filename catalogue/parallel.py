@@ -29,6 +29,7 @@ class RenderJob:
     staging: Path
     keys: Any = None  # deps.Keys: fingerprints for the fragment cache
     cache: Any = None  # cache.BuildCache, reopened in each helper
+    stored: bool = True  # the cache held fragments before this build: worth looking them up
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _make_renderer(job: RenderJob, cache: Any) -> Any:
     loaded, edition = job.loaded, job.edition
     return Renderer(loaded.config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
                     loaded.views, job.assets, style=edition.link_style, preview=edition.preview,
-                    bundle=edition.bundle, fragments=cache, keys=job.keys)
+                    bundle=edition.bundle, fragments=cache, keys=job.keys, stored=job.stored)
 
 
 def make_part(job: RenderJob, cache: Any, part: Part) -> tuple[list[tuple[str, bytes]], dict[str, int]]:

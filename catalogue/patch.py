@@ -123,6 +123,7 @@ def try_patch(root: Path, out_dir: Path, scan: InputScan, snapshot: Snapshot | N
     languages = load_languages(config)
     translations = {lang: load_translations(config, lang, problems, cache) for lang in config.languages}
     media = collect_media(site, problems, loading.probe_folder)
+    loading.save_measurements()
     if problems.items:
         return None
     views = ViewBuilder(config, site, dict(languages), media, moment, used=snapshot.used)

@@ -110,6 +110,7 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None,
     content = load_content(config, problems, loading.load_many)
     site = link_site(content, moment.date(), problems)
     media = collect_media(site, problems, loading.probe_folder if enabled else None)
+    loading.save_measurements()
     for product in site.products.values():  # images named in product.yaml must be readable
         for index, name in enumerate(product.images):
             if (product.rel_dir, name) in media.unreadable:
@@ -234,7 +235,8 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
         order = {lang: rank for rank, lang in enumerate(loaded.config.languages)}
         # language by language: a process keeps the cards of one language only
         todo.sort(key=lambda index: (order.get(loaded.pages[index].lang or "", -1), index))
-        job = RenderJob(loaded, edition, assets, output.staging, keys, cache)
+        job = RenderJob(loaded, edition, assets, output.staging, keys, cache,
+                        stored=cache is not None and cache.has_rows("fragments"))
         index_bytes: dict[str, int] = {}
 
         def take_files(files: list[tuple[str, bytes]], sizes: dict[str, int]) -> None:

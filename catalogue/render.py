@@ -41,7 +41,7 @@ class Renderer:
                  theme: Theme, translations: Mapping[str, gettext.NullTranslations],
                  views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty",
                  preview: bool = False, bundle: Mapping[str, Any] | None = None,
-                 fragments: Any = None, keys: Any = None):
+                 fragments: Any = None, keys: Any = None, stored: bool | None = None):
         self.config = config
         self.site = site
         self.languages = languages
@@ -62,7 +62,9 @@ class Renderer:
         self._cards_lang: str | None = None
         self.fragments = fragments if fragments is not None and fragments.enabled else None
         # a cold cache has nothing to find: do not look for every card and body in it
-        self._stored = self.fragments is not None and self.fragments.has_rows("fragments")
+        # (`stored` is asked once before rendering, as the build's own fragments come in)
+        self._stored = self.fragments is not None and (
+            stored if stored is not None else self.fragments.has_rows("fragments"))
         self.keys = keys
         self._fresh: dict[str, str] = {}  # fragments made in this batch, saved by flush()
         for env in self.envs.values():

@@ -115,14 +115,24 @@ def _memoized_gettext(translations: gettext.NullTranslations) -> Any:
     context calls and a catalogue lookup each time.
     """
     found: dict[tuple[str, bool], str] = {}
+    finished: dict[tuple[str, bool], str] = {}
 
     @pass_eval_context
     def gettext_(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        if variables:
+            return _message(string, eval_ctx.autoescape) % variables
         key = (string, eval_ctx.autoescape)
+        done = finished.get(key)
+        if done is None:  # formatted even without variables ("%%" -> "%"), as Jinja's does
+            done = finished[key] = _message(string, eval_ctx.autoescape) % {}
+        return done
+
+    def _message(string: str, autoescape: bool) -> str:
+        key = (string, autoescape)
         message = found.get(key)
         if message is None:
             text = translations.gettext(string)
-            message = found[key] = Markup(text) if eval_ctx.autoescape else text
-        return message % variables
+            message = found[key] = Markup(text) if autoescape else text
+        return message
 
     return gettext_
