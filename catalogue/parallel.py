@@ -1,7 +1,7 @@
 """Rendering spread over processes. Helpers are forked, so they share the loaded site
 copy-on-write; each takes batches of pages from a shared counter, renders them and writes
-them into the staging folder. The main process makes the site-wide files (search indexes,
-feeds, exports, sitemap) meanwhile, then takes batches too.
+them into the staging folder. The main process does its own work meanwhile (the site-wide
+files: search indexes, feeds, exports, sitemap), then takes batches too.
 Output is the same bytes whatever the number of processes.
 """
 
@@ -15,8 +15,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping, Sequence
 
 BATCH = 48
-Part = tuple[str, "str | None"]  # a part of the site-wide files: see site_files.site_file_parts
-TakeFiles = Callable[[list[tuple[str, bytes]], dict[str, int]], None]
 
 
 @dataclass(frozen=True)
@@ -48,14 +46,6 @@ def _make_renderer(job: RenderJob, cache: Any) -> Any:
                     bundle=edition.bundle, fragments=cache, keys=job.keys, stored=job.stored)
 
 
-def make_part(job: RenderJob, cache: Any, part: Part) -> tuple[list[tuple[str, bytes]], dict[str, int]]:
-    from catalogue.outputs.site_files import CollectedFiles, write_part
-
-    collected = CollectedFiles()
-    sizes = write_part(part[0], part[1], job.loaded, collected, job.edition.languages, job.keys, cache)
-    return collected.files, sizes
-
-
 def render_batch(job: RenderJob, renderer: Any, indices: Sequence[int]) -> tuple[int, RenderFailure | None]:
     from catalogue.render import RenderError
 
@@ -75,26 +65,24 @@ def render_batch(job: RenderJob, renderer: Any, indices: Sequence[int]) -> tuple
 
 def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
                  progress: Callable[[int, int], None] | None = None,
-                 parts: Sequence[Part] = (), take_files: TakeFiles | None = None) -> RenderFailure | None:
-    """Render the pages at `indices` and make the site-file `parts`, whose files go to
-    `take_files` in the order of `parts`; the first failure, if any, stops the rest."""
+                 first: Sequence[Callable[[], None]] = ()) -> RenderFailure | None:
+    """Render the pages at `indices`; the main process runs `first`, in order, while the
+    helpers start on the pages. The first failure, if any, stops the rest."""
     batches = [indices[i:i + BATCH] for i in range(0, len(indices), BATCH)]
     if workers <= 1 or len(batches) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _render_here(job, batches, progress, len(indices), parts, take_files)
+        return _render_here(job, batches, progress, len(indices), first)
     gc.collect()
     gc.freeze()  # the collector must not touch, and so copy, the site the helpers inherit
     try:
-        return _render_with_helpers(job, batches, workers - 1, progress, len(indices), parts, take_files)
+        return _render_with_helpers(job, batches, workers - 1, progress, len(indices), first)
     finally:
         gc.unfreeze()
 
 
 def _render_here(job: RenderJob, batches: list[Sequence[int]], progress: Callable[[int, int], None] | None,
-                 total: int, parts: Sequence[Part], take_files: TakeFiles | None) -> RenderFailure | None:
-    for part in parts:
-        files, sizes = make_part(job, job.cache, part)
-        if take_files is not None:
-            take_files(files, sizes)
+                 total: int, first: Sequence[Callable[[], None]]) -> RenderFailure | None:
+    for work in first:
+        work()
     renderer = _make_renderer(job, job.cache)
     done = 0
     for batch in batches:
@@ -151,9 +139,9 @@ def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, resul
 
 def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: int,
                          progress: Callable[[int, int], None] | None, total: int,
-                         parts: Sequence[Part], take_files: TakeFiles | None) -> RenderFailure | None:
-    """The main process works too: it makes the site files while the helpers start on the
-    pages, then renders batches beside them. One process fewer holds a copy of the site."""
+                         first: Sequence[Callable[[], None]]) -> RenderFailure | None:
+    """The main process works too: it does `first` while the helpers start on the pages,
+    then renders batches beside them. One process fewer holds a copy of the site."""
     context = multiprocessing.get_context("fork")
     queue = _Batches(context, len(batches))
     pipes, processes = [], []
@@ -191,10 +179,8 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
                 break
 
     try:
-        for part in parts:
-            files, sizes = make_part(job, job.cache, part)
-            if take_files is not None:
-                take_files(files, sizes)
+        for work in first:
+            work()
             collect(block=False)
         renderer = _make_renderer(job, job.cache)
         while (taken := queue.take()) is not None:

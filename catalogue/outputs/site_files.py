@@ -22,19 +22,9 @@ class FileSink(Protocol):
     def write(self, out_path: str, data: bytes) -> None: ...
 
 
-class CollectedFiles:
-    """Files made in a worker process, handed back to the one writer in the main process."""
-
-    def __init__(self) -> None:
-        self.files: list[tuple[str, bytes]] = []
-
-    def write(self, out_path: str, data: bytes) -> None:
-        self.files.append((out_path, data))
-
-
 def site_file_parts(languages: tuple[str, ...], web: bool) -> list[tuple[str, str | None]]:
-    """The site-wide files in independent parts, biggest first, so that they can be made
-    beside the pages in other processes: (part, language or None)."""
+    """The site-wide files in parts, biggest first, so that rendering processes can report
+    between them: (part, language or None)."""
     parts: list[tuple[str, str | None]] = [("search", lang) for lang in languages]
     parts += [("data", lang) for lang in languages]
     if web:
