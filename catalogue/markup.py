@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from typing import Callable
+from typing import Any, Callable
 
 import markdown
 import nh3
@@ -85,26 +85,48 @@ class _BodyExtension(Extension):
 
 EXTENSIONS = ("tables", "attr_list", "footnotes", "sane_lists", "def_list")  # in this order
 # Extensions a body needs only when it holds their syntax: each costs time on every body.
-# The tests are looser than the syntax (a definition may sit in a list or a quote), so a
-# body without a match renders the same without the extension.
-OPTIONAL_EXTENSIONS: dict[str, re.Pattern[str]] = {
-    "footnotes": re.compile(r"\[\^"),
-    "def_list": re.compile(r"^[ \t>*+\-\d.)]*:", re.M),
-    "attr_list": re.compile(r"\{"),
+# The tests are looser than the syntax, so a body without a match renders the same without
+# the extension. A definition (a line starting with ':') may sit in a list or a quote, after a
+# lone carriage return, after raw HTML split off as a block, or open a footnote.
+_DEFINITION_LINE = re.compile(r"(?:^|[\r\n])[ \t>*+\-\d.)]*:")
+OPTIONAL_EXTENSIONS: dict[str, Callable[[str], bool]] = {
+    "footnotes": lambda source: "[^" in source,
+    "def_list": lambda source: ":" in source and (
+        "<" in source or "[^" in source or _DEFINITION_LINE.search(source) is not None),
+    "attr_list": lambda source: "{" in source,
 }
 FOOTNOTES = {"BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}",
              "BACKLINK_TEXT": "↑"}  # an upward arrow reads the same in both directions, unlike ↩
+# Python-Markdown tries every inline pattern on every piece of text, which is most of its
+# time; a pattern cannot match in a body without the characters it starts with. Two spaces or
+# a tab may end a line in a hard line break (tabs become spaces first).
+INLINE_NEEDS: dict[str, tuple[str, ...]] = {
+    "backtick": ("`",), "escape": ("\\",),
+    "reference": ("[",), "link": ("[",), "short_reference": ("[",),
+    "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",),
+    "autolink": ("<",), "automail": ("<",), "html": ("<",), "entity": ("&",),
+    "linebreak": ("  ", "\t"), "em_strong": ("*", "_"),
+}
 
 
 class MarkdownRenderer:
-    """Reusable Markdown converters, one per set of optional extensions; cheap per page."""
+    """Reusable Markdown converters, one per set of optional extensions; the inline patterns
+    a body cannot use are taken out of its converter for that body. Cheap per page."""
 
     def __init__(self) -> None:
         self.resolve: ImageResolver = _no_images
         self._converters: dict[tuple[str, ...], markdown.Markdown] = {}
+        self._patterns: dict[tuple[str, ...], list[tuple[str, Any, float]]] = {}  # all, by priority
+        self._left_out: dict[tuple[str, ...], frozenset[str]] = {}
 
     def converter(self, source: str) -> markdown.Markdown:
-        wanted = tuple(name for name, syntax in OPTIONAL_EXTENSIONS.items() if syntax.search(source))
+        if "<" in source or "\x02" in source or "\x03" in source:
+            # raw HTML is cut out, and these control characters dropped, before the patterns
+            # run: what was apart in the source may meet
+            wanted, unused = tuple(OPTIONAL_EXTENSIONS), frozenset[str]()
+        else:
+            wanted = tuple(name for name, needed in OPTIONAL_EXTENSIONS.items() if needed(source))
+            unused = frozenset(name for name, needs in INLINE_NEEDS.items() if not any(n in source for n in needs))
         md = self._converters.get(wanted)
         if md is None:
             md = self._converters[wanted] = markdown.Markdown(
@@ -113,6 +135,19 @@ class MarkdownRenderer:
                 extension_configs={"footnotes": FOOTNOTES} if "footnotes" in wanted else {},
                 output_format="html",
             )
+            registry = md.inlinePatterns
+            # names and priorities as registered (Registry keeps them, in order, in _priority)
+            self._patterns[wanted] = [(entry.name, registry[entry.name], entry.priority)
+                                      for entry in getattr(registry, "_priority")]
+            self._left_out[wanted] = frozenset()
+        if self._left_out[wanted] != unused:
+            registry = md.inlinePatterns
+            for name, pattern, priority in self._patterns[wanted]:
+                if name in unused:
+                    registry.deregister(name, strict=False)
+                elif name not in registry:
+                    registry.register(pattern, name, priority)
+            self._left_out[wanted] = unused
         return md
 
     def render(self, source: str, resolve: "ImageResolver | None" = None) -> str:
