@@ -181,6 +181,40 @@ def test_sitemap_lists_pages_with_alternates_and_robots(built: Path) -> None:
     assert "Sitemap: https://example.org/cat/sitemap.xml" in robots
 
 
+def test_a_sitemap_past_the_protocol_limits_is_split_under_an_index() -> None:
+    from conftest import NOW, REPO
+
+    from catalogue.outputs.sitemap import sitemap_files
+    from catalogue.pipeline import load_site
+    from catalogue.problems import Problems
+
+    loaded = load_site(REPO, Problems(), NOW)
+    assert loaded is not None
+    base, lang = "https://example.org/ocop/", loaded.config.source_lang
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+    def locs(data: bytes) -> list[str]:
+        return etree.fromstring(data).xpath("//s:url/s:loc/text()", namespaces=ns)
+
+    whole = sitemap_files(base, loaded.pages, {}, lang)
+    assert list(whole) == ["sitemap.xml"]
+    every = locs(whole["sitemap.xml"])
+    assert len(every) > 40
+    for limits in ({"max_urls": 40}, {"max_bytes": 20_000}):
+        split = sitemap_files(base, loaded.pages, {}, lang, **limits)
+        index = etree.fromstring(split["sitemap.xml"])
+        assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+        parts = index.xpath("//s:sitemap/s:loc/text()", namespaces=ns)
+        assert parts == [f"{base}sitemap-{n}.xml" for n in range(1, len(parts) + 1)] and len(parts) > 1
+        assert sorted(split) == sorted(["sitemap.xml", *(p.rsplit("/", 1)[1] for p in parts)])
+        pieces = [locs(split[p.rsplit("/", 1)[1]]) for p in parts]
+        assert [loc for piece in pieces for loc in piece] == every  # all of them, in order, once
+        for p in parts:
+            data = split[p.rsplit("/", 1)[1]]
+            assert len(locs(data)) <= limits.get("max_urls", 50_000)
+            assert len(data) <= limits.get("max_bytes", 50 * 1024 * 1024)
+
+
 def test_markdown_body_is_sanitised(site: Path) -> None:
     from conftest import build_ok
     (site / "content/products/mac-ca/vi.md").write_text(

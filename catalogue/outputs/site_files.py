@@ -12,7 +12,7 @@ from catalogue.outputs import ics
 from catalogue.outputs.exports import catalogue_csv, catalogue_json, product_records
 from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
 from catalogue.outputs.search import index_script, search_index
-from catalogue.outputs.sitemap import robots_txt, sitemap_xml
+from catalogue.outputs.sitemap import robots_txt, sitemap_files
 
 if TYPE_CHECKING:
     from catalogue.pipeline import LoadedSite
@@ -54,8 +54,9 @@ def write_web_files(loaded: LoadedSite, output: FileSink) -> None:
     config = loaded.config
     lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
                if p.kind == "product" and p.key and loaded.site.products[p.key].updated}
-    output.write("sitemap.xml", sitemap_xml(config.base_url, loaded.pages,
-                                            {k: v for k, v in lastmod.items() if v}, config.source_lang))
+    for name, data in sitemap_files(config.base_url, loaded.pages, {k: v for k, v in lastmod.items() if v},
+                                    config.source_lang).items():
+        output.write(name, data)
     output.write("robots.txt", robots_txt(config.base_url))
 
 
