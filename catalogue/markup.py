@@ -7,6 +7,7 @@ media folder; nh3 then removes anything executable, whatever the source containe
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree
 from typing import Any, Callable
@@ -108,6 +109,14 @@ INLINE_NEEDS: dict[str, tuple[str, ...]] = {
     "linebreak": ("  ", "\t"), "em_strong": ("*", "_"),
 }
 
+_NEEDLES = frozenset(needle for needs in INLINE_NEEDS.values() for needle in needs)
+
+
+@functools.lru_cache(maxsize=None)
+def _unused_patterns(found: frozenset[str]) -> frozenset[str]:
+    """The inline patterns that cannot match in a body holding (of the needles) only `found`."""
+    return frozenset(name for name, needs in INLINE_NEEDS.items() if found.isdisjoint(needs))
+
 
 class MarkdownRenderer:
     """Reusable Markdown converters, one per set of optional extensions; the inline patterns
@@ -126,7 +135,7 @@ class MarkdownRenderer:
             wanted, unused = tuple(OPTIONAL_EXTENSIONS), frozenset[str]()
         else:
             wanted = tuple(name for name, needed in OPTIONAL_EXTENSIONS.items() if needed(source))
-            unused = frozenset(name for name, needs in INLINE_NEEDS.items() if not any(n in source for n in needs))
+            unused = _unused_patterns(frozenset(needle for needle in _NEEDLES if needle in source))
         md = self._converters.get(wanted)
         if md is None:
             md = self._converters[wanted] = markdown.Markdown(
