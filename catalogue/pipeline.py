@@ -22,7 +22,7 @@ from catalogue.inputs import InputScan, scan_inputs
 from catalogue.loading import CachedLoading
 from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
 from catalogue.model import Site
-from catalogue.outputs.site_files import site_file_parts, write_part
+from catalogue.outputs.site_files import site_file_work
 from catalogue.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
 from catalogue.patch import Snapshot, load_snapshot, save_snapshot, try_patch
@@ -238,13 +238,8 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
         job = RenderJob(loaded, edition, assets, output.staging, keys, cache,
                         stored=cache is not None and cache.has_rows("fragments"))
         index_bytes: dict[str, int] = {}
-
-        def site_files(part: str, lang: str | None) -> Callable[[], None]:
-            return lambda: index_bytes.update(
-                write_part(part, lang, loaded, output, edition.languages, keys, cache))
-
         failure = render_pages(job, todo, workers, progress,
-                               [site_files(part, lang) for part, lang in site_file_parts(edition.languages, edition.web)])
+                               site_file_work(loaded, output, edition.languages, edition.web, index_bytes, keys, cache))
         result.index_bytes = index_bytes
         if failure is not None:
             problems.error(_theme_rel(failure.template, loaded), failure.line, None, failure.message)

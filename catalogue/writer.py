@@ -64,7 +64,7 @@ class StagedOutput:
         return target
 
     def claim(self, out_path: str, key: str = "") -> Path:
-        """Reserve `out_path` for a file another process writes, and makes its folder."""
+        """Reserve `out_path` for a file another process writes (and makes the folder of)."""
         return self._target(out_path, key, make_folder=False)
 
     def write(self, out_path: str, data: bytes) -> None:

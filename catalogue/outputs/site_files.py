@@ -4,7 +4,8 @@ exports; and, for a hosted site, the sitemap and robots.txt."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable
 
 from catalogue import urls
 from catalogue.cache import PACKAGE_KEY, BuildCache, digest
@@ -13,43 +14,29 @@ from catalogue.outputs.exports import catalogue_csv, catalogue_json, product_rec
 from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
 from catalogue.outputs.search import index_script, search_index
 from catalogue.outputs.sitemap import robots_txt, sitemap_files
+from catalogue.writer import StagedOutput
 
 if TYPE_CHECKING:
     from catalogue.pipeline import LoadedSite
 
 
-class FileSink(Protocol):
-    def write(self, out_path: str, data: bytes) -> None: ...
+def site_file_work(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...], web: bool,
+                   sizes: dict[str, int], keys: Any = None,
+                   cache: BuildCache | None = None) -> list[Callable[[], None]]:
+    """The site-wide files as separate pieces of work, biggest first, so that a build can
+    take its render processes' reports between them. Search index sizes go into `sizes`."""
+    def search(lang: str) -> None:
+        sizes.update(write_search_indexes(loaded, output, (lang,), keys, cache))
 
-
-def site_file_parts(languages: tuple[str, ...], web: bool) -> list[tuple[str, str | None]]:
-    """The site-wide files in parts, biggest first, so that rendering processes can report
-    between them: (part, language or None)."""
-    parts: list[tuple[str, str | None]] = [("search", lang) for lang in languages]
-    parts += [("data", lang) for lang in languages]
+    work: list[Callable[[], None]] = [partial(search, lang) for lang in languages]
+    work += [partial(write_data_files, loaded, output, (lang,)) for lang in languages]
     if web:
-        parts.append(("web", None))
-    parts.append(("calendars", None))
-    return parts
+        work.append(partial(write_web_files, loaded, output))
+    work.append(partial(write_calendars, loaded, output, languages))
+    return work
 
 
-def write_part(part: str, lang: str | None, loaded: LoadedSite, output: FileSink,
-               languages: tuple[str, ...], keys: Any = None, cache: BuildCache | None = None) -> dict[str, int]:
-    """Make one part of site_file_parts(); returns the search indexes' sizes by language."""
-    if part == "search" and lang is not None:
-        return write_search_indexes(loaded, output, (lang,), keys, cache)
-    if part == "data" and lang is not None:
-        write_data_files(loaded, output, (lang,))
-    elif part == "web":
-        write_web_files(loaded, output)
-    elif part == "calendars":
-        write_calendars(loaded, output, languages)
-    else:
-        raise ValueError(f"no such part of the site files: {part} {lang}")
-    return {}
-
-
-def write_web_files(loaded: LoadedSite, output: FileSink) -> None:
+def write_web_files(loaded: LoadedSite, output: StagedOutput) -> None:
     """What only a web server uses: the sitemap and robots.txt."""
     config = loaded.config
     lastmod = {p.out_path: loaded.site.products[p.key].updated for p in loaded.pages
@@ -60,7 +47,7 @@ def write_web_files(loaded: LoadedSite, output: FileSink) -> None:
     output.write("robots.txt", robots_txt(config.base_url))
 
 
-def write_data_files(loaded: LoadedSite, output: FileSink, languages: tuple[str, ...]) -> None:
+def write_data_files(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> None:
     """Per language: Atom feeds of products and events, catalogue.json and catalogue.csv."""
     config, site = loaded.config, loaded.site
     fallback = loaded.now
@@ -94,7 +81,7 @@ def write_data_files(loaded: LoadedSite, output: FileSink, languages: tuple[str,
         output.write(urls.data_file(lang, "csv"), catalogue_csv(config, site, views, loaded.media, records))
 
 
-def write_search_indexes(loaded: LoadedSite, output: FileSink, languages: tuple[str, ...],
+def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...],
                          keys: Any = None, cache: BuildCache | None = None) -> dict[str, int]:
     names = {slug: [t.name for t in product.texts.values()] for slug, product in loaded.site.products.items()}
     sizes = {}
@@ -115,7 +102,7 @@ def write_search_indexes(loaded: LoadedSite, output: FileSink, languages: tuple[
     return sizes
 
 
-def write_calendars(loaded: LoadedSite, output: FileSink, languages: tuple[str, ...]) -> None:
+def write_calendars(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...]) -> None:
     config = loaded.config
     stamp: date = loaded.now.date()
     for lang in languages:
