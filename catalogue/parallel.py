@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping, Sequence
 
 BATCH = 48
+HELPER_EXIT_WAIT = 60.0  # seconds a finished helper has to exit before it is stopped
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,10 @@ def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, resul
             results.send(("error", 0, RuntimeError(f"{exc.__class__.__name__}: {exc}")))
     finally:
         results.close()
+        # Leave at once: the normal exit flushes stdout and stderr, and the build may have
+        # been forked from a process whose other thread held their lock at that moment (the
+        # preview server's, logging a request); the lock stays taken in the helper forever.
+        os._exit(0)
 
 
 def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: int,
@@ -155,10 +160,9 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
     done = 0
     failure: RenderFailure | None = None
     problem: BaseException | None = None
-    ended = 0
 
     def collect(block: bool) -> None:
-        nonlocal done, failure, problem, ended
+        nonlocal done, failure, problem
         for pipe in list(pipes):
             while pipe.poll(None if block else 0):
                 try:
@@ -174,8 +178,7 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
                     continue
                 if kind == "error" and problem is None:
                     problem = payload
-                ended += 1
-                pipes.remove(pipe)
+                pipes.remove(pipe)  # "end" or "error": the helper has finished
                 break
 
     try:
@@ -200,7 +203,7 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
         raise
     finally:
         for process in processes:
-            process.join(timeout=60)
+            process.join(timeout=HELPER_EXIT_WAIT)
             if process.is_alive():
                 process.terminate()
     if problem is not None:

@@ -213,6 +213,66 @@ def test_a_helper_process_that_breaks_stops_the_build(monkeypatch: pytest.Monkey
     assert [p.name for p in tmp_path.iterdir()] == []  # no staging folder left behind
 
 
+def test_helpers_leave_even_when_another_thread_held_stderr_at_the_fork(monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    """The preview server builds in one thread while another logs requests to stderr. A helper
+    forked at that moment inherits stderr's lock as taken, and must not wait for it on exit."""
+    import io
+    import multiprocessing.process
+    import os
+    import sys
+    import threading
+    import time
+
+    from catalogue import parallel
+
+    reading, writing = os.pipe()
+    stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(writing, "w"), buffer_size=1 << 20))
+    monkeypatch.setattr(sys, "stderr", stream)
+    holders: list[threading.Thread] = []
+
+    def take_stderr_just_before_the_fork() -> None:  # once: a thread blocks in a flush, lock held
+        if not holders and sys.stderr is stream:
+            stream.write("x" * (1 << 19))
+            holders.append(threading.Thread(target=stream.flush, daemon=True))
+            holders[0].start()
+            time.sleep(0.3)
+
+    armed: list[bool] = []
+    rendering = parallel._render_with_helpers
+
+    def render_with_helpers(*args, **kwargs):  # type: ignore[no-untyped-def]
+        armed.append(True)
+        try:
+            return rendering(*args, **kwargs)
+        finally:  # release stderr here: the build forks again later (photos)
+            armed.clear()
+            draining.start()
+            for holder in holders:
+                holder.join()
+
+    def drain() -> None:
+        while os.read(reading, 1 << 16):
+            pass
+
+    draining = threading.Thread(target=drain, daemon=True)
+
+    monkeypatch.setattr(parallel, "_render_with_helpers", render_with_helpers)
+    os.register_at_fork(before=lambda: armed and take_stderr_just_before_the_fork())
+    stopped: list[int | None] = []
+    monkeypatch.setattr(parallel, "HELPER_EXIT_WAIT", 5.0)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "terminate",
+                        lambda self: stopped.append(self.pid) or os.kill(self.pid, 9))
+    try:
+        assert build(REPO, tmp_path / "out", NOW, use_cache=False, workers=2).ok
+        assert holders and stopped == []  # the helper was forked with the lock taken, and left by itself
+    finally:
+        stream.close()  # the end of the pipe for the draining thread
+        if draining.is_alive():
+            draining.join()
+        os.close(reading)
+
+
 def test_a_template_edit_re_renders_only_the_pages_that_use_it(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert build(site, out, NOW).ok
