@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 from catalogue.config import SiteConfig
 from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, Location, Money,
                              OcopRating, PackageVariant, Producer, Product, Quantity, Text,
-                             WebLink)
+                             WebLink, pack_body)
 from catalogue.problems import Problems
 from catalogue.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
 from catalogue.yamlio import parse_yaml, read_mapping, read_text, split_front_matter
@@ -150,7 +150,7 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
         ctx.warning("translation_of", "only translations carry translation_of; "
                                       "remove it from the source-language file")
         translation_of = None
-    return Text(lang=lang, name=values["name"], summary=values["summary"], body=front.body,
+    return Text(lang=lang, name=values["name"], summary=values["summary"], packed_body=pack_body(front.body),
                 body_line=front.body_line, translation_of=translation_of, rel_path=rel)
 
 

@@ -112,7 +112,7 @@ def try_patch(root: Path, out_dir: Path, scan: InputScan, snapshot: Snapshot | N
             if (before.text.name, before.text.summary, before.text.lang, before.is_fallback, before.is_stale) != \
                     (after.text.name, after.text.summary, after.text.lang, after.is_fallback, after.is_stale):
                 return None  # shown on cards, in feeds and listings
-            if before.text.body != after.text.body:
+            if before.text.packed_body != after.text.packed_body:
                 wanted.append((kind, entry.slug, lang))
                 if kind == "product":  # the search index has words of the body shown
                     searched.append((entry.slug, lang))

@@ -268,6 +268,7 @@ class Renderer:
     def _body(self, page: Page, entry: Entry) -> str:
         assert page.lang
         text = entry.texts.get(page.lang) or entry.texts[self.config.source_lang]
+        body = text.body
 
         def resolve(name: str) -> tuple[str, int, int] | None:
             asset = self.views.media.get(entry.rel_dir, name)
@@ -277,11 +278,11 @@ class Renderer:
             return self.link(page, largest.out_path), largest.width, largest.height
 
         images = [(name, a.largest.out_path, a.largest.width, a.largest.height)
-                  for name, a in self.views.media.in_folder(entry.rel_dir)] if "](" in text.body else []
-        key = self._fragment_key("markdown", page, text.body, repr(images))
+                  for name, a in self.views.media.in_folder(entry.rel_dir)] if "](" in body else []
+        key = self._fragment_key("markdown", page, body, repr(images))
         html = self._fragment(key)
         if html is None:
-            html = self.markdown.render(text.body, resolve)
+            html = self.markdown.render(body, resolve)
             self._remember(key, html)
         return html
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, build_ok, page, text_of
 
-from catalogue.model import Text
+from catalogue.model import Text, pack_body
 from catalogue.translations import source_hash
 
 EN = "content/products/che-ta-leng/en.md"
@@ -30,7 +30,7 @@ def status(site: Path) -> dict[tuple[str, str], str]:
 
 
 def text(name: str, summary: str, body: str) -> Text:
-    return Text("vi", name, summary, body, 5, None, "x.md")
+    return Text("vi", name, summary, pack_body(body), 5, None, "x.md")
 
 
 def test_hash_ignores_line_endings_and_trailing_spaces() -> None:
