@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from catalogue.config import SiteConfig
-from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, Location, Money,
-                             OcopRating, PackageVariant, Producer, Product, Quantity, Text,
+from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
+                             Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
                              WebLink, pack_body)
 from catalogue.problems import Problems
 from catalogue.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
@@ -95,7 +95,7 @@ def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: P
     if values is INVALID or texts is None:
         return None
     common = dict(slug=entry_dir.name, src_dir=entry_dir, rel_dir=rel_dir, texts=texts,
-                  field_lines=dict(doc.lines))
+                  field_lines=FieldLines(doc.lines))
     if kind == "product":
         _check_images(entry_dir, values.get("images", ()), ctx)
         return _product(common, values)

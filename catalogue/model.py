@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Iterator, Literal, Mapping
 
 EntryKind = Literal["product", "producer", "event"]
 
@@ -76,6 +77,53 @@ class Contact:
     address: str | None = None
 
 
+_SEPARATORS = re.compile("[\x1e\x1f]")
+
+
+class FieldLines(Mapping[str, int]):
+    """Data-file field -> line, kept as one string: they are asked for only to word a message,
+    and a dict of them per entry weighed as much as the entry's other facts."""
+
+    __slots__ = ("_packed",)
+
+    def __init__(self, lines: Mapping[str, int]):
+        # the separators cannot be in a field name that is looked up: a key holding them is
+        # an unknown field anyway, reported from the YAML's own lines
+        self._packed = "".join(f"{_SEPARATORS.sub(chr(0xFFFD), path)}\x1f{line}\x1e"
+                               for path, line in lines.items())
+
+    def _pairs(self) -> Iterator[tuple[str, int]]:
+        for item in self._packed.split("\x1e")[:-1]:
+            path, _, line = item.rpartition("\x1f")
+            yield path, int(line)
+
+    def __getitem__(self, path: str) -> int:
+        for known, line in self._pairs():
+            if known == path:
+                return line
+        raise KeyError(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return (path for path, _ in self._pairs())
+
+    def __len__(self) -> int:
+        return self._packed.count("\x1e")
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self.items()) == dict(other.items()) if isinstance(other, Mapping) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> str:
+        return self._packed
+
+    def __setstate__(self, packed: str) -> None:
+        self._packed = packed
+
+    def __repr__(self) -> str:
+        return f"FieldLines({dict(self.items())!r})"
+
+
 @dataclass(frozen=True)
 class Entry:
     """What products, producers and events share: identity, folder and texts per language."""
@@ -84,7 +132,7 @@ class Entry:
     src_dir: Path
     rel_dir: str  # e.g. content/products/<slug>
     texts: Mapping[str, Text]  # by language code; the source language is always present
-    field_lines: Mapping[str, int]  # data-file field -> line, for cross-record messages
+    field_lines: FieldLines  # for cross-record messages
 
     kind: EntryKind = field(init=False, default="product")
 

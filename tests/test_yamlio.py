@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catalogue.model import FieldLines
 from catalogue.problems import Problems
 from catalogue.schema import SLUG_RE
 from catalogue.slugs import slugify
@@ -135,3 +137,24 @@ def test_any_product_record_gives_a_record_or_located_problems(tmp_path_factory,
         assert any(p.path.startswith("content/products/mac-ca/") for p in problems.errors)
     for problem in problems.items:
         assert problem.path and problem.message
+
+
+@given(st.dictionaries(st.text(max_size=30), st.integers(min_value=1, max_value=10**6), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_field_lines_keep_every_line_of_the_yaml(lines: dict[str, int]) -> None:
+    kept = FieldLines(lines)
+    clean = {path: line for path, line in lines.items() if "\x1e" not in path and "\x1f" not in path}
+    for path, line in clean.items():
+        assert kept.get(path) == line
+    assert kept.get("\x1eno such field") is None
+    assert len(kept) == len(lines)
+    assert pickle.loads(pickle.dumps(kept)) == kept
+
+
+def test_field_lines_of_a_loaded_record() -> None:
+    problems = Problems()
+    doc = parse_yaml("producer: a\nimages:\n  - x.jpg\n  - y.jpg\nocop:\n  stars: 4\n", "f.yaml", problems)
+    assert doc is not None
+    kept = FieldLines(doc.lines)
+    assert (kept.get("images[1]"), kept.get("ocop.stars"), kept.get("ocop.year")) == (4, 6, None)
+    assert dict(kept.items()) == dict(doc.lines)

@@ -71,6 +71,8 @@ def body_words(markdown: str, folded: dict[str, str] | None = None) -> str:
 
 
 FOLDED_WORDS = 200_000  # words remembered per language before starting afresh
+# Longer tokens are seldom met twice: whole phrases of unspaced scripts (Japanese, Chinese)
+REMEMBERED_LENGTH = 24
 
 
 def fold_words(text: str, folded: dict[str, str]) -> Iterator[str]:
@@ -79,9 +81,11 @@ def fold_words(text: str, folded: dict[str, str]) -> Iterator[str]:
     for token in text.split():
         words = folded.get(token)
         if words is None:
-            if len(folded) >= FOLDED_WORDS:
-                folded.clear()
-            words = folded[token] = fold(token)
+            words = fold(token)
+            if len(token) <= REMEMBERED_LENGTH:
+                if len(folded) >= FOLDED_WORDS:
+                    folded.clear()
+                folded[token] = words
         if words:
             yield from words.split(" ")
 
