@@ -53,9 +53,11 @@ class Renderer:
         common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
                   "preview": preview, "bundle": bundle}
         folder = getattr(fragments, "folder", None) if fragments is not None and fragments.enabled else None
-        bytecode_dir = folder / "templates" if folder is not None else None
+        # compiled templates hold their language's messages: a folder per language and catalogue
+        bytecode_dirs = {lang: folder / "templates" / keys.edition[lang][:24]
+                         for lang in config.languages} if folder is not None and keys is not None else {}
         self.envs: dict[str, Environment] = {
-            lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dir)
+            lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dirs.get(lang))
             for lang in config.languages
         }
         self._cards: dict[tuple[object, ...], Markup] = {}  # of one language at a time

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
@@ -97,15 +100,52 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
         bytecode_cache=cache,
         autoescape=autoescape,
         undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", FixedMessages],
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["gettext"] = env.globals["_"] = _memoized_gettext(translations)
+    gettext_ = env.globals["gettext"] = env.globals["_"] = _memoized_gettext(translations)
     env.globals.update(globals_)
+    if autoescape:
+        env.extend(fixed_message=partial(_fixed_message, gettext_, EvalContext(env)))
     return env
+
+
+def _fixed_message(gettext_: Any, eval_ctx: EvalContext, string: str) -> str | None:
+    try:
+        return str(gettext_(eval_ctx, string))
+    except (KeyError, ValueError, TypeError):  # a placeholder without its value: fails as written
+        return None
+
+
+class FixedMessages(Extension):
+    """Writes each `{{ _("literal") }}` into the compiled template as its translation, marked
+    safe as Jinja's gettext marks it: an environment serves one language, and a product page
+    calls gettext about forty times. Templates compiled this way are cached per language."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        fixed: Callable[[str], str | None] | None = getattr(self.environment, "fixed_message", None)
+        tokens = list(stream)
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            call = tokens[index - 1:index + 5] if index else []
+            if (fixed is not None and token.type == "name" and token.value in ("_", "gettext")
+                    and [t.type for t in call] == ["variable_begin", "name", "lparen", "string", "rparen",
+                                                   "variable_end"]):
+                # only a whole {{ _("...") }}: Jinja folds other constant expressions (~, +)
+                # into plain strings, which would then be escaped
+                text = fixed(call[3].value)
+                if text is not None:  # ("text"|safe): a constant, written into the page's text
+                    line = token.lineno
+                    yield from (Token(line, "lparen", "("), Token(line, "string", text), Token(line, "pipe", "|"),
+                                Token(line, "name", "safe"), Token(line, "rparen", ")"))
+                    index += 4
+                    continue
+            yield token
+            index += 1
 
 
 def _memoized_gettext(translations: gettext.NullTranslations) -> Any:

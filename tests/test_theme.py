@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gettext
 import re
+from pathlib import Path
 
+import pytest
 from conftest import REPO
+
+from catalogue.themes import Theme, make_environment
 
 PHYSICAL = re.compile(r"(?<![\w-])(?:(?:margin|padding|border|inset)-(?:left|right)|left|right|"
                       r"float\s*:\s*(?:left|right)|text-align\s*:\s*(?:left|right)|clear\s*:\s*(?:left|right))"
@@ -25,3 +30,33 @@ def test_the_checker_would_catch_a_physical_property() -> None:
     assert PHYSICAL.search(".x { text-align: right }")
     assert PHYSICAL.search(".x { left: 0 }")
     assert not PHYSICAL.search(".x { margin-inline-start: 1rem; inset-inline-end: 0 }")
+
+
+class _Messages(gettext.NullTranslations):
+    def __init__(self, messages: dict[str, str]):
+        super().__init__()
+        self.messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self.messages.get(message, message)
+
+
+def test_fixed_messages_are_compiled_into_each_language_as_gettext_gives_them(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    source = ('{{ _("Products") }}|{{ _("Up 100%%") }}|{{ _("%(n)s kg", n=2) }}|{{ _("Products").upper() }}|'
+              '{{ _("Missing %(n)s")|default("x") if false else "" }}{{ gettext("Products") ~ "!" }}')
+    (tmp_path / "t" / "page.html").write_text(source, encoding="utf-8")
+    theme = Theme("t", (tmp_path / "t",), ())
+    shown = {}
+    for lang, messages in (("vi", {"Products": "Sản phẩm & hàng"}), ("en", {})):
+        env = make_environment(theme, _Messages(messages), {}, bytecode_dir=tmp_path / "compiled" / lang)
+        shown[lang] = env.get_template("page.html").render()
+        compiled = env.compile(source, raw=True)
+        assert "Sản phẩm & hàng" in compiled if lang == "vi" else "Products" in compiled
+    assert shown["vi"] == "Sản phẩm & hàng|Up 100%|2 kg|SẢN PHẨM & HÀNG|Sản phẩm & hàng!"
+    assert shown["en"] == "Products|Up 100%|2 kg|PRODUCTS|Products!"
+    # an unfilled placeholder is left to gettext, which fails at render as it always did
+    (tmp_path / "t" / "bad.html").write_text('{{ _("Missing %(n)s") }}', encoding="utf-8")
+    env = make_environment(theme, _Messages({}), {})
+    with pytest.raises(KeyError):
+        env.get_template("bad.html").render()
