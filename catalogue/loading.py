@@ -16,6 +16,7 @@ from catalogue.load import load_entry
 from catalogue.markup import body_image_refs
 from catalogue.media import entry_images
 from catalogue.model import EntryKind
+from catalogue.parallel import own_std_streams
 from catalogue.problems import Problems
 
 
@@ -100,6 +101,7 @@ def parse_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path]], wo
 
 def _start_parsing(config: SiteConfig) -> None:
     global _config
+    own_std_streams()
     _config = config
 
 

@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalogue.load import IMAGE_SUFFIXES, KIND_FOLDERS
 from catalogue.model import Entry, Site
+from catalogue.parallel import own_std_streams
 from catalogue.problems import Problems
 
 MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo
@@ -206,7 +207,7 @@ def ensure_encoded(assets: Iterable[ImageAsset], cache_root: Path, workers: int 
     """Encode what the cache lacks; returns how many images had to be encoded."""
     missing = [a for a in assets if not is_cached(cache_root, a)]
     if workers > 1 and len(missing) > 2:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=own_std_streams) as pool:
             list(pool.map(_encode_job, [(a, cache_root) for a in missing]))
     else:
         for asset in missing:

@@ -4,14 +4,23 @@ work in proportion to the edit, and never leaves anything stale. Parallel equals
 from __future__ import annotations
 
 import hashlib
+import io
+import multiprocessing.process
+import os
 import shutil
+import sys
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 from conftest import NOW, REPO
 
-from catalogue.pipeline import build
+from catalogue.model import EntryKind
+from catalogue.pipeline import build, load_site
+from catalogue.problems import Problems
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -213,43 +222,18 @@ def test_a_helper_process_that_breaks_stops_the_build(monkeypatch: pytest.Monkey
     assert [p.name for p in tmp_path.iterdir()] == []  # no staging folder left behind
 
 
-def test_helpers_leave_even_when_another_thread_held_stderr_at_the_fork(monkeypatch: pytest.MonkeyPatch,
-                                                                         tmp_path: Path) -> None:
-    """The preview server builds in one thread while another logs requests to stderr. A helper
-    forked at that moment inherits stderr's lock as taken, and must not wait for it on exit."""
-    import io
-    import multiprocessing.process
-    import os
-    import sys
-    import threading
-    import time
-
-    from catalogue import parallel
-
+@contextmanager
+def _stderr_held_at_a_fork() -> Iterator[list[bool]]:
+    """The preview server builds in one thread while another logs requests to stderr. The
+    first fork made while the yielded list holds True happens while a thread blocks in a
+    flush of stderr: the forked process inherits the lock as taken. The parent gets it back
+    once forked."""
     reading, writing = os.pipe()
     stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(writing, "w"), buffer_size=1 << 20))
-    monkeypatch.setattr(sys, "stderr", stream)
+    saved = sys.stderr
+    sys.stderr = stream
     holders: list[threading.Thread] = []
-
-    def take_stderr_just_before_the_fork() -> None:  # once: a thread blocks in a flush, lock held
-        if not holders and sys.stderr is stream:
-            stream.write("x" * (1 << 19))
-            holders.append(threading.Thread(target=stream.flush, daemon=True))
-            holders[0].start()
-            time.sleep(0.3)
-
     armed: list[bool] = []
-    rendering = parallel._render_with_helpers
-
-    def render_with_helpers(*args, **kwargs):  # type: ignore[no-untyped-def]
-        armed.append(True)
-        try:
-            return rendering(*args, **kwargs)
-        finally:  # release stderr here: the build forks again later (photos)
-            armed.clear()
-            draining.start()
-            for holder in holders:
-                holder.join()
 
     def drain() -> None:
         while os.read(reading, 1 << 16):
@@ -257,20 +241,93 @@ def test_helpers_leave_even_when_another_thread_held_stderr_at_the_fork(monkeypa
 
     draining = threading.Thread(target=drain, daemon=True)
 
-    monkeypatch.setattr(parallel, "_render_with_helpers", render_with_helpers)
-    os.register_at_fork(before=lambda: armed and take_stderr_just_before_the_fork())
+    def hold() -> None:  # just before the fork: a thread blocks in a flush, the lock taken
+        if armed and not holders and sys.stderr is stream:
+            stream.write("x" * (1 << 19))
+            holders.append(threading.Thread(target=stream.flush, daemon=True))
+            holders[0].start()
+            time.sleep(0.3)
+
+    def release() -> None:  # in the parent, once forked: the pipe is read, the flush ends
+        if holders and not draining.is_alive() and draining.ident is None:
+            draining.start()
+            holders[0].join()
+
+    os.register_at_fork(before=hold, after_in_parent=release)
+    try:
+        yield armed
+        assert holders, "no process was forked with stderr's lock taken"
+    finally:
+        armed.clear()
+        release()
+        sys.stderr = saved
+        stream.close()  # the end of the pipe for the draining thread
+        if draining.ident is not None:
+            draining.join()
+        os.close(reading)
+
+
+def test_helpers_leave_even_when_another_thread_held_stderr_at_the_fork(monkeypatch: pytest.MonkeyPatch,
+                                                                         tmp_path: Path) -> None:
+    from catalogue import parallel
+
     stopped: list[int | None] = []
     monkeypatch.setattr(parallel, "HELPER_EXIT_WAIT", 5.0)
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "terminate",
                         lambda self: stopped.append(self.pid) or os.kill(self.pid, 9))
-    try:
+    rendering = parallel._render_with_helpers
+    with _stderr_held_at_a_fork() as armed:
+        def render_with_helpers(*args, **kwargs):  # type: ignore[no-untyped-def]
+            armed.append(True)  # the helper's fork, not another one of the build
+            try:
+                return rendering(*args, **kwargs)
+            finally:
+                armed.clear()
+
+        monkeypatch.setattr(parallel, "_render_with_helpers", render_with_helpers)
         assert build(REPO, tmp_path / "out", NOW, use_cache=False, workers=2).ok
-        assert holders and stopped == []  # the helper was forked with the lock taken, and left by itself
-    finally:
-        stream.close()  # the end of the pipe for the draining thread
-        if draining.is_alive():
-            draining.join()
-        os.close(reading)
+    assert stopped == []  # the helper was forked with the lock taken, and left by itself
+
+
+def _finishes(work: Callable[[], object], seconds: float = 30.0) -> bool:
+    """Whether `work` ends in time; forked processes left waiting are killed."""
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        for child in multiprocessing.active_children():
+            child.kill()
+        return False
+    return True
+
+
+def test_parsing_processes_leave_even_when_another_thread_held_stderr_at_the_fork() -> None:
+    from catalogue import loading
+    from catalogue.config import load_config
+    from catalogue.problems import Problems
+
+    config = load_config(REPO, Problems())
+    assert config is not None
+    folder = next((REPO / "content/products").iterdir())
+    work: list[tuple[EntryKind, Path]] = [("product", folder)] * (loading.PARSE_BATCH * 4)
+    parsed: list[list[bytes]] = []
+    with _stderr_held_at_a_fork() as armed:
+        armed.append(True)
+        assert _finishes(lambda: parsed.append(loading.parse_folders(config, work, workers=2)))
+    assert len(parsed[0]) == len(work)
+
+
+def test_image_encoders_leave_even_when_another_thread_held_stderr_at_the_fork(tmp_path: Path) -> None:
+    from catalogue.media import ensure_encoded, is_cached
+
+    loaded = load_site(REPO, Problems(), NOW)
+    assert loaded is not None
+    images = sorted(loaded.media.images.values(), key=lambda asset: asset.rel_path)[:3]
+    assert len(images) == 3
+    with _stderr_held_at_a_fork() as armed:
+        armed.append(True)
+        assert _finishes(lambda: ensure_encoded(images, tmp_path, workers=2))
+    assert all(is_cached(tmp_path, asset) for asset in images)
 
 
 def test_a_template_edit_re_renders_only_the_pages_that_use_it(site: Path, tmp_path: Path) -> None:
