@@ -21,6 +21,11 @@ from catalogue.themes import Theme, make_environment
 from catalogue.views import ViewBuilder
 
 
+# Index pages are the only pages of their language that show cards at their folder depth:
+# their cards are not kept for other pages (at 10,000 products, tens of MB a process).
+ALONE_AT_THEIR_DEPTH = frozenset({"home", "product_index", "producer_index", "event_index"})
+
+
 @dataclass(frozen=True)
 class LanguageLink:
     language: Language
@@ -88,7 +93,9 @@ class Renderer:
             if stored is None:
                 stored = str(macro(item, *args))
                 self._remember(stored_key, stored)
-            html = self._cards[key] = Markup(stored)
+            html = Markup(stored)
+            if page.kind not in ALONE_AT_THEIR_DEPTH:
+                self._cards[key] = html
         return html
 
     def _card_key(self, lang: str | None, item: Any) -> str:

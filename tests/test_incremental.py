@@ -352,3 +352,22 @@ def test_a_failed_build_leaves_the_quick_way_open(site: Path, tmp_path: Path) ->
     assert fixed.ok and fixed.quick
     assert build(site, tmp_path / "cold", NOW, use_cache=False).ok
     assert snapshot(out) == snapshot(tmp_path / "cold")
+
+
+def test_memory_freed_by_a_big_page_is_given_back() -> None:
+    from catalogue import parallel
+
+    if parallel._TRIM is None:
+        pytest.skip("the C library cannot give memory back on demand")
+
+    def resident() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    pieces = [("card %d " % i) * 300 for i in range(30_000)]  # the cards of a big index page
+    pinned = [bytearray(600) for _ in range(100)]  # later allocations keep the heap's top in use
+    before = resident()
+    del pieces
+    parallel.give_back_freed_memory()
+    assert before - resident() > 30 << 20
+    assert len(pinned) == 100
