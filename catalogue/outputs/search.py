@@ -62,7 +62,9 @@ def body_words(markdown: str, folded: dict[str, str] | None = None) -> str:
     instead of being folded again: descriptions of one language share most of their words.
     """
     seen: dict[str, None] = {}
-    for word in fold_words(_MARKUP.sub(" ", markdown), {} if folded is None else folded):
+    # a token met again brings no new word: each distinct token once, in order of first use
+    tokens = " ".join(dict.fromkeys(_MARKUP.sub(" ", markdown).split()))
+    for word in fold_words(tokens, {} if folded is None else folded):
         if (len(word) > 1 or not word.isascii()) and word not in seen:
             seen[word] = None
             if len(seen) == BODY_WORDS:
@@ -125,11 +127,13 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
         if known_items and slug in known_items:
             items.append(known_items[slug])
             continue
-        alternates = " ".join(dict.fromkeys(fold(n) for n in other_names.get(slug, ()) if fold(n) != fold(card.words.name)))
+        own = fold(card.words.name)
+        alternates = " ".join(dict.fromkeys(
+            folded_name for folded_name in map(fold, other_names.get(slug, ())) if folded_name != own))
         items.append({
             "id": slug,
             "name": card.words.name,
-            "n": fold(card.words.name),
+            "n": own,
             "s": fold(card.words.summary),
             "b": body_words(text.body, folded),
             "a": alternates,
