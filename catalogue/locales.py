@@ -118,6 +118,18 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems,
     return chain
 
 
+def catalogue_key(translations: gettext.NullTranslations) -> str:
+    """What a chain of catalogues says, as a key: templates are compiled with its messages."""
+    from catalogue.cache import digest
+
+    parts = []
+    current: gettext.NullTranslations | None = translations
+    while current is not None:
+        parts.append(repr(sorted(getattr(current, "_catalog", {}).items(), key=repr)))
+        current = getattr(current, "_fallback", None)
+    return digest(*parts)
+
+
 def _display_path(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()

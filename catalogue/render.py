@@ -11,9 +11,9 @@ from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from catalogue import urls
-from catalogue.cache import digest
+from catalogue.cache import PACKAGE_KEY, digest
 from catalogue.config import SiteConfig
-from catalogue.locales import Language
+from catalogue.locales import Language, catalogue_key
 from catalogue.markup import MarkdownRenderer
 from catalogue.model import Entry, Site
 from catalogue.plan import LISTING_KINDS, Page
@@ -59,8 +59,8 @@ class Renderer:
                   "preview": preview, "bundle": bundle}
         folder = getattr(fragments, "folder", None) if fragments is not None and fragments.enabled else None
         # compiled templates hold their language's messages: a folder per language and catalogue
-        bytecode_dirs = {lang: folder / "templates" / keys.edition[lang][:24]
-                         for lang in config.languages} if folder is not None and keys is not None else {}
+        bytecode_dirs = {lang: folder / "templates" / digest(PACKAGE_KEY, lang, catalogue_key(translations[lang]))[:24]
+                         for lang in config.languages} if folder is not None else {}
         self.envs: dict[str, Environment] = {
             lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dirs.get(lang))
             for lang in config.languages

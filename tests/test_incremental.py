@@ -371,3 +371,24 @@ def test_memory_freed_by_a_big_page_is_given_back() -> None:
     parallel.give_back_freed_memory()
     assert before - resident() > 30 << 20
     assert len(pinned) == 100
+
+
+def test_a_quick_rebuild_takes_the_templates_compiled_by_the_build(site: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    body(site)
+    compiled: list[str | None] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting_compile(self, source, name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return compile_source(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting_compile)
+    again = build(site, out, NOW)
+    assert again.quick and again.rendered > 0
+    assert compiled == []  # the preview's save-to-reload time must not pay for compiling
+    assert "90 °C" in (out / "vi/products/che-ta-leng/index.html").read_text(encoding="utf-8")
