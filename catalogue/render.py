@@ -11,9 +11,9 @@ from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from catalogue import urls
-from catalogue.cache import PACKAGE_KEY, digest
+from catalogue.cache import digest
 from catalogue.config import SiteConfig
-from catalogue.locales import Language, catalogue_key
+from catalogue.locales import Language
 from catalogue.markup import MarkdownRenderer
 from catalogue.model import Entry, Site
 from catalogue.plan import LISTING_KINDS, Page
@@ -58,11 +58,9 @@ class Renderer:
         common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
                   "preview": preview, "bundle": bundle}
         folder = getattr(fragments, "folder", None) if fragments is not None and fragments.enabled else None
-        # compiled templates hold their language's messages: a folder per language and catalogue
-        bytecode_dirs = {lang: folder / "templates" / digest(PACKAGE_KEY, lang, catalogue_key(translations[lang]))[:24]
-                         for lang in config.languages} if folder is not None else {}
+        bytecode_dir = folder / "templates" if folder is not None else None
         self.envs: dict[str, Environment] = {
-            lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dirs.get(lang))
+            lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dir)
             for lang in config.languages
         }
         self._cards: dict[tuple[object, ...], Markup] = {}  # of one language at a time

@@ -15,7 +15,9 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
 from catalogue.builtin import builtin_root
+from catalogue.cache import PACKAGE_KEY, digest
 from catalogue.config import SiteConfig
+from catalogue.locales import catalogue_key
 from catalogue.problems import Problems
 
 DEFAULT_THEME = "default"
@@ -90,6 +92,8 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
                      bytecode_dir: Path | None = None) -> Environment:
     cache = None
     if bytecode_dir is not None:  # compiled templates, reused by the next build (keyed by source)
+        # they hold their language's messages (FixedMessages): a folder per set of messages
+        bytecode_dir = bytecode_dir / digest(PACKAGE_KEY, str(autoescape), catalogue_key(translations))[:24]
         try:
             bytecode_dir.mkdir(parents=True, exist_ok=True)
             cache = FileSystemBytecodeCache(str(bytecode_dir))
