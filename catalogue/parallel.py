@@ -13,8 +13,10 @@ import multiprocessing
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
+
+from catalogue.writer import write_claimed
 
 BATCH = 48
 BIG_BATCH = 4 << 20  # bytes of pages in a batch past which the memory they took is given back
@@ -61,9 +63,7 @@ def render_batch(job: RenderJob, renderer: Any, indices: Sequence[int]) -> tuple
             data = renderer.render(page)
         except RenderError as exc:
             return done, RenderFailure(exc.template, exc.line, exc.message)
-        target = job.staging.joinpath(*PurePosixPath(page.out_path).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_claimed(job.staging, page.out_path, data)
         written += len(data)
     renderer.flush()
     if written > BIG_BATCH:

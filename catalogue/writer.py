@@ -35,6 +35,20 @@ def check_output_folder(out_dir: Path, site_root: Path, ours: bool = False) -> s
     return None
 
 
+def write_claimed(folder: Path, out_path: str, data: bytes) -> None:
+    """Write a claimed file (its path checked by claim()) under `folder`, making its folder.
+
+    Plain os calls: a national build writes tens of thousands of pages, and pathlib objects
+    and a buffered file cost about 10 µs more for each, and two more system calls.
+    """
+    target = os.path.join(folder, out_path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb", buffering=0) as handle:
+        view = memoryview(data)
+        while view:
+            view = view[handle.write(view):]
+
+
 class StagedOutput:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.resolve()
@@ -49,7 +63,7 @@ class StagedOutput:
         """Keep the published file if it was made from the same key (never, for a full build)."""
         return False
 
-    def _target(self, out_path: str, key: str = "", make_folder: bool = True) -> Path:
+    def _reserve(self, out_path: str, key: str) -> PurePosixPath:
         pure = PurePosixPath(out_path)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path:
             raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
@@ -57,15 +71,18 @@ class StagedOutput:
             raise OutputError(f"two outputs want the same file: {out_path}")
         self.written.add(out_path)
         self.manifest[out_path] = key
-        target = self.staging.joinpath(*pure.parts)
-        if make_folder and target.parent not in self._folders:  # one mkdir per folder, not per file
+        return pure
+
+    def _target(self, out_path: str, key: str = "") -> Path:
+        target = self.staging.joinpath(*self._reserve(out_path, key).parts)
+        if target.parent not in self._folders:  # one mkdir per folder, not per file
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
         return target
 
-    def claim(self, out_path: str, key: str = "") -> Path:
-        """Reserve `out_path` for a file another process writes (and makes the folder of)."""
-        return self._target(out_path, key, make_folder=False)
+    def claim(self, out_path: str, key: str = "") -> None:
+        """Reserve `out_path` for a file another process writes (see write_claimed)."""
+        self._reserve(out_path, key)
 
     def write(self, out_path: str, data: bytes) -> None:
         self._target(out_path).write_bytes(data)
