@@ -11,7 +11,7 @@ one product's body to the reload signal its browsers receive.
 
 Nothing is deleted while the bench measures: old outputs, caches and sites are moved into
 WORK/trash, which is emptied at the start and the end. On some file systems (ext4 without a
-journal, as on our CI machines) making files in the half-minute after tens of thousands were
+journal, for one) making files in the half-minute after tens of thousands were
 deleted is far slower, as each new file's place is searched past the recently freed ones:
 deleting both outputs before a cold run charged the tool that ran first (ours) several
 seconds that the other, a minute later, did not pay. Each timed run starts after `sync`, so

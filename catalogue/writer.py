@@ -85,7 +85,8 @@ class StagedOutput:
         self._reserve(out_path, key)
 
     def write(self, out_path: str, data: bytes) -> None:
-        self._target(out_path).write_bytes(data)
+        self._reserve(out_path, "")
+        write_claimed(self.staging, out_path, data)
 
     def copy(self, out_path: str, src_path: Path, key: str = "") -> None:
         shutil.copyfile(src_path, self._target(out_path, key))
