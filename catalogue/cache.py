@@ -3,7 +3,7 @@
 It lives in SITE/.cache/catalogue/ (any other folder with --cache-dir), may be deleted at any
 time, and is ignored with --no-cache. One SQLite file holds:
 - parsed records per entry folder, keyed by the folder's file signature and the config;
-- rendered Markdown bodies and cards, keyed by a hash of everything they are made from;
+- rendered Markdown bodies, keyed by a hash of everything they are made from;
 - per output folder, the manifest of the last build: every file and the key it was made from.
 A corrupt or foreign cache is simply started afresh.
 """

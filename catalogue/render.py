@@ -78,7 +78,11 @@ class Renderer:
 
     @pass_context
     def _cached(self, context: Context, macro: Macro, item: Any, *args: Any) -> Markup:
-        """A card rendered once per language and page depth: links are the same for all such pages."""
+        """A card rendered once per language and page depth: links are the same for all such pages.
+
+        Cards are not kept in the build cache: one takes about as long to render as to store
+        and fetch again, and a big site has hundreds of thousands of them.
+        """
         page: Page = context["page"]
         if page.lang != self._cards_lang:  # pages come language by language: keep one set
             self._cards.clear()
@@ -86,31 +90,10 @@ class Renderer:
         key = (macro.name, page.lang, page.out_path.count("/"), page.kind == "not_found", item.slug, args)
         html = self._cards.get(key)
         if html is None:
-            stored_key = self._fragment_key("card", page, repr(key), self._card_key(page.lang, item))
-            stored = self._fragment(stored_key)
-            if stored is None:
-                stored = str(macro(item, *args))
-                self._remember(stored_key, stored)
-            html = Markup(stored)
+            html = Markup(str(macro(item, *args)))
             if page.kind not in ALONE_AT_THEIR_DEPTH:
                 self._cards[key] = html
         return html
-
-    def _card_key(self, lang: str | None, item: Any) -> str:
-        """What a card is made from: the build's key of a card of the site, else its repr."""
-        if self.fragments is None:
-            return ""
-        if self.keys is not None and lang is not None:
-            views = self.views.for_language(lang)
-            slug = getattr(item, "slug", "")
-            tables: tuple[tuple[str, Mapping[str, Any]], ...] = (
-                ("product", views.products), ("producer", views.producers), ("event", views.events))
-            for kind, cards in tables:
-                if cards.get(slug) is item:  # this very card, not a look-alike
-                    known = self.keys.cards.get((kind, slug, lang))
-                    if known is not None:
-                        return str(known)
-        return repr(item)
 
     def _fragment_key(self, kind: str, page: Page, *parts: str) -> str | None:
         if self.fragments is None or self.keys is None:
