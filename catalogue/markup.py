@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as etree
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
@@ -109,55 +110,149 @@ INLINE_NEEDS: dict[str, tuple[str, ...]] = {
     "linebreak": ("  ", "\t"), "em_strong": ("*", "_"),
 }
 
-_NEEDLES = frozenset(needle for needs in INLINE_NEEDS.values() for needle in needs)
+# Block processors tried on every block, which a body without these cannot use: a quote's
+# lines start with '>'; a link reference definition holds ']:'.
+BLOCK_NEEDS: dict[str, tuple[str, ...]] = {"quote": (">",), "reference": ("]:",)}
+
+_NEEDLES = frozenset(needle for table in (INLINE_NEEDS, BLOCK_NEEDS) for needs in table.values() for needle in needs)
 
 
 @functools.lru_cache(maxsize=None)
-def _unused_patterns(found: frozenset[str]) -> frozenset[str]:
-    """The inline patterns that cannot match in a body holding (of the needles) only `found`."""
-    return frozenset(name for name, needs in INLINE_NEEDS.items() if found.isdisjoint(needs))
+def _unused(found: frozenset[str], table: tuple[tuple[str, tuple[str, ...]], ...]) -> frozenset[str]:
+    """The names in `table` whose syntax cannot be in a body holding (of the needles) only `found`."""
+    return frozenset(name for name, needs in table if found.isdisjoint(needs))
+
+
+_INLINE_TABLE = tuple(INLINE_NEEDS.items())
+_BLOCK_TABLE = tuple(BLOCK_NEEDS.items())
+
+
+def _priority_of(registry: Any, name: str) -> float:
+    return next(entry.priority for entry in getattr(registry, "_priority") if entry.name == name)
+
+
+def _block_level_test(elements: list[str]) -> Callable[[Any], bool]:
+    """Markdown.is_block_level with its answers remembered: it scans a list of some fifty
+    tag names, and is asked for most elements of every body, several times."""
+    names = frozenset(elements)
+    known: dict[str, bool] = {}
+
+    def is_block_level(tag: Any) -> bool:
+        if not isinstance(tag, str):  # ElementTree's comments and the like
+            return False
+        found = known.get(tag)
+        if found is None:
+            found = tag.lower().rstrip("/") in names
+            if len(known) < 512:  # raw HTML may bring any number of made-up tags
+                known[tag] = found
+        return found
+    return is_block_level
+
+
+@functools.lru_cache(maxsize=None)
+def _needle_search(patterns: tuple[str, ...]) -> "Callable[[str], object] | None":
+    """A test for text in which one of `patterns` could start; None when one of them is not
+    known, or there are none."""
+    if not patterns or any(name not in INLINE_NEEDS for name in patterns):
+        return None
+    needles = sorted({needle for name in patterns for needle in INLINE_NEEDS[name]})
+    return re.compile("|".join(map(re.escape, needles))).search
+
+
+_HANDLE_INLINE = getattr(InlineProcessor, "_InlineProcessor__handleInline", None)
+
+
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's inline pass, leaving alone any text none of its patterns can start in.
+
+    Each pattern is tried on each piece of text of a body, at a cost even where it cannot
+    match; most pieces of a description hold none of the characters a link or an emphasis
+    starts with. (Where Python-Markdown's inner method is not found, nothing is skipped.)
+    """
+
+    starts: "Callable[[str], object] | None" = None  # set by the converter
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802,N803
+        if self.starts is not None and self.starts(data) is None:
+            return data
+        assert _HANDLE_INLINE is not None
+        result: str = _HANDLE_INLINE(self, data, patternIndex)
+        return result
+
+
+class _Switchable:
+    """Items of a Python-Markdown registry that can be taken out for a body and put back."""
+
+    def __init__(self, registry: Any, names: "frozenset[str] | None" = None):
+        self.registry = registry
+        # names, items and priorities as registered (Registry keeps them, in order, in _priority)
+        self.items = [(entry.name, registry[entry.name], entry.priority) for entry in getattr(registry, "_priority")
+                      if names is None or entry.name in names]
+        self.left_out = frozenset[str]()
+
+    def leave_out(self, unused: frozenset[str]) -> bool:
+        """Keep only the items not in `unused`; whether anything changed."""
+        if unused == self.left_out:
+            return False
+        for name, item, priority in self.items:
+            if name in unused:
+                self.registry.deregister(name, strict=False)
+            elif name not in self.registry:
+                self.registry.register(item, name, priority)
+        self.left_out = unused
+        return True
+
+
+@dataclass
+class _Converter:
+    md: markdown.Markdown
+    patterns: _Switchable
+    blocks: _Switchable
+    passes: _Switchable  # tree passes: "unescape" restores what only the escape pattern hides
 
 
 class MarkdownRenderer:
     """Reusable Markdown converters, one per set of optional extensions; the inline patterns
-    a body cannot use are taken out of its converter for that body. Cheap per page."""
+    and block processors a body cannot use are taken out of its converter for that body.
+    Cheap per page."""
 
     def __init__(self) -> None:
         self.resolve: ImageResolver = _no_images
-        self._converters: dict[tuple[str, ...], markdown.Markdown] = {}
-        self._patterns: dict[tuple[str, ...], list[tuple[str, Any, float]]] = {}  # all, by priority
-        self._left_out: dict[tuple[str, ...], frozenset[str]] = {}
+        self._converters: dict[tuple[str, ...], _Converter] = {}
+
+    def _make(self, wanted: tuple[str, ...]) -> _Converter:
+        md = markdown.Markdown(
+            extensions=[*(name for name in EXTENSIONS if name in wanted or name not in OPTIONAL_EXTENSIONS),
+                        _BodyExtension(self)],
+            extension_configs={"footnotes": FOOTNOTES} if "footnotes" in wanted else {},
+            output_format="html",
+        )
+        md.is_block_level = _block_level_test(md.block_level_elements)  # type: ignore[method-assign,assignment]
+        if _HANDLE_INLINE is not None:
+            md.treeprocessors.register(_QuickInline(md), "inline", _priority_of(md.treeprocessors, "inline"))
+        return _Converter(md, _Switchable(md.inlinePatterns), _Switchable(md.parser.blockprocessors, frozenset(BLOCK_NEEDS)),
+                          _Switchable(md.treeprocessors, frozenset({"unescape"})))
 
     def converter(self, source: str) -> markdown.Markdown:
         if "<" in source or "\x02" in source or "\x03" in source:
             # raw HTML is cut out, and these control characters dropped, before the patterns
             # run: what was apart in the source may meet
-            wanted, unused = tuple(OPTIONAL_EXTENSIONS), frozenset[str]()
+            wanted, unused, blocks = tuple(OPTIONAL_EXTENSIONS), frozenset[str](), frozenset[str]()
         else:
             wanted = tuple(name for name, needed in OPTIONAL_EXTENSIONS.items() if needed(source))
-            unused = _unused_patterns(frozenset(needle for needle in _NEEDLES if needle in source))
-        md = self._converters.get(wanted)
-        if md is None:
-            md = self._converters[wanted] = markdown.Markdown(
-                extensions=[*(name for name in EXTENSIONS if name in wanted or name not in OPTIONAL_EXTENSIONS),
-                            _BodyExtension(self)],
-                extension_configs={"footnotes": FOOTNOTES} if "footnotes" in wanted else {},
-                output_format="html",
-            )
-            registry = md.inlinePatterns
-            # names and priorities as registered (Registry keeps them, in order, in _priority)
-            self._patterns[wanted] = [(entry.name, registry[entry.name], entry.priority)
-                                      for entry in getattr(registry, "_priority")]
-            self._left_out[wanted] = frozenset()
-        if self._left_out[wanted] != unused:
-            registry = md.inlinePatterns
-            for name, pattern, priority in self._patterns[wanted]:
-                if name in unused:
-                    registry.deregister(name, strict=False)
-                elif name not in registry:
-                    registry.register(pattern, name, priority)
-            self._left_out[wanted] = unused
-        return md
+            found = frozenset(needle for needle in _NEEDLES if needle in source)
+            unused, blocks = _unused(found, _INLINE_TABLE), _unused(found, _BLOCK_TABLE)
+        converter = self._converters.get(wanted)
+        if converter is None:
+            converter = self._converters[wanted] = self._make(wanted)
+        if converter.patterns.leave_out(unused):
+            converter.passes.leave_out(frozenset({"unescape"}) if "escape" in unused else frozenset())
+            inline = converter.md.treeprocessors["inline"]
+            if isinstance(inline, _QuickInline):
+                inline.starts = _needle_search(tuple(name for name, _, _ in converter.patterns.items
+                                                     if name not in unused))
+        converter.blocks.leave_out(blocks)
+        return converter.md
 
     def render(self, source: str, resolve: "ImageResolver | None" = None) -> str:
         """Markdown -> safe HTML; `resolve` maps an image file of the entry to (url, width, height)."""
