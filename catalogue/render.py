@@ -72,9 +72,12 @@ class Renderer:
             stored if stored is not None else self.fragments.has_rows("fragments"))
         self.keys = keys
         self._fresh: dict[str, str] = {}  # fragments made in this batch, saved by flush()
+        self._links: dict[tuple[int, str], str] = {}  # (page depth, target) -> link, see _url
+        self._layout: dict[tuple[object, ...], Markup] = {}  # see _shared
         for env in self.envs.values():
             env.globals["url"] = self._url
             env.globals["cached"] = self._cached
+            env.globals["shared"] = self._shared
 
     @pass_context
     def _cached(self, context: Context, macro: Macro, item: Any, *args: Any) -> Markup:
@@ -93,6 +96,17 @@ class Renderer:
             html = Markup(str(macro(item, *args)))
             if page.kind not in ALONE_AT_THEIR_DEPTH:
                 self._cards[key] = html
+        return html
+
+    @pass_context
+    def _shared(self, context: Context, macro: Macro) -> Markup:
+        """A part of the layout (site navigation, footer) rendered once per language, page
+        depth and page kind: what it shows must depend on nothing else of the page."""
+        page: Page = context["page"]
+        key = (macro.name, page.lang, page.out_path.count("/"), page.kind)
+        html = self._layout.get(key)
+        if html is None:
+            html = self._layout[key] = Markup(str(macro()))
         return html
 
     def _fragment_key(self, kind: str, page: Page, *parts: str) -> str | None:
@@ -120,7 +134,18 @@ class Renderer:
 
     @pass_context
     def _url(self, context: Context, out_path: str) -> str:
-        return self.link(context["page"], out_path)
+        """link(), remembered by page depth: a page calls it dozens of times, and every page
+        of a depth links to another file alike (links climb to the root, then come down)."""
+        page: Page = context["page"]
+        if page.kind == "not_found" or out_path.startswith(page.out_path):  # itself, or a part of itself
+            return self.link(page, out_path)
+        key = (page.out_path.count("/"), out_path)
+        found = self._links.get(key)
+        if found is None:
+            if len(self._links) >= 100_000:
+                self._links.clear()
+            found = self._links[key] = self.link(page, out_path)
+        return found
 
     def link(self, page: Page, out_path: str) -> str:
         """How `page` refers to another output file."""

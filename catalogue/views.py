@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal, Mapping, Sequence
 
+from markupsafe import Markup
+
 from catalogue import urls
 from catalogue.config import SiteConfig
 from catalogue.formatting import EventMoment, Formatter
@@ -52,6 +54,17 @@ class Words:
     dir: str
     notice: Notice | None
     source_name: str  # the source language's own name, for notices
+
+    @property
+    def attrs(self) -> Markup:
+        """lang and dir attributes for an element showing this text: they differ from the
+        page's only for a text shown in the source language, its translation missing."""
+        if self.notice != "fallback":
+            return _NO_ATTRIBUTES
+        return Markup(' lang="%s" dir="%s"') % (self.lang, self.dir)
+
+
+_NO_ATTRIBUTES = Markup("")
 
 
 @dataclass(frozen=True)
