@@ -58,17 +58,22 @@ def fold_any(text: str) -> str:
 def body_words(markdown: str, folded: dict[str, str] | None = None) -> str:
     """The first BODY_WORDS distinct folded words of a body, as fold() would give them.
 
-    Folding goes word by word (fold_words), so a word met again is looked up in `folded`
-    instead of being folded again: descriptions of one language share most of their words.
+    Folding goes token by token (as fold_words does), so a token met again is looked up in
+    `folded` instead of being folded again: descriptions of one language share most of their
+    words. The body is read only as far as it takes to find them.
     """
+    folded = {} if folded is None else folded
     seen: dict[str, None] = {}
-    # a token met again brings no new word: each distinct token once, in order of first use
-    tokens = " ".join(dict.fromkeys(_MARKUP.sub(" ", markdown).split()))
-    for word in fold_words(tokens, {} if folded is None else folded):
-        if (len(word) > 1 or not word.isascii()) and word not in seen:
-            seen[word] = None
-            if len(seen) == BODY_WORDS:
-                break
+    tried: set[str] = set()  # a token met again brings no new word
+    for token in _MARKUP.sub(" ", markdown).split():
+        if token in tried:
+            continue
+        tried.add(token)
+        for word in _folded_token(token, folded):
+            if (len(word) > 1 or not word.isascii()) and word not in seen:
+                seen[word] = None
+                if len(seen) == BODY_WORDS:
+                    return " ".join(seen)
     return " ".join(seen)
 
 
@@ -81,15 +86,18 @@ def fold_words(text: str, folded: dict[str, str]) -> Iterator[str]:
     """The words of fold(text), in order; `folded` remembers each whitespace-separated
     token's folded form (a token may fold to several words, or to none)."""
     for token in text.split():
-        words = folded.get(token)
-        if words is None:
-            words = fold(token)
-            if len(token) <= REMEMBERED_LENGTH:
-                if len(folded) >= FOLDED_WORDS:
-                    folded.clear()
-                folded[token] = words
-        if words:
-            yield from words.split(" ")
+        yield from _folded_token(token, folded)
+
+
+def _folded_token(token: str, folded: dict[str, str]) -> list[str]:
+    words = folded.get(token)
+    if words is None:
+        words = fold(token)
+        if len(token) <= REMEMBERED_LENGTH:
+            if len(folded) >= FOLDED_WORDS:
+                folded.clear()
+            folded[token] = words
+    return words.split(" ") if words else []
 
 
 def facet_values(product: Product, producer_type: str | None) -> dict[str, list[str]]:
@@ -104,8 +112,19 @@ def facet_values(product: Product, producer_type: str | None) -> dict[str, list[
 
 
 def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Iterable[str]],
-                 known_items: Mapping[str, dict[str, object]] | None = None) -> dict[str, object]:
-    """The index of one language; `known_items` (by slug) are items made by an earlier build."""
+                 known_items: Mapping[str, dict[str, object]] | None = None,
+                 folded_names: dict[str, str] | None = None) -> dict[str, object]:
+    """The index of one language; `known_items` (by slug) are items made by an earlier build.
+    `folded_names` remembers names as folded, for the indexes of the other languages, which
+    fold the same names again."""
+    names_folded = {} if folded_names is None else folded_names
+
+    def fold_name(name: str) -> str:
+        found = names_folded.get(name)
+        if found is None:
+            found = names_folded[name] = fold(name)
+        return found
+
     lang = views.lang.code
     items = []
     labels: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
@@ -127,9 +146,9 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
         if known_items and slug in known_items:
             items.append(known_items[slug])
             continue
-        own = fold(card.words.name)
+        own = fold_name(card.words.name)
         alternates = " ".join(dict.fromkeys(
-            folded_name for folded_name in map(fold, other_names.get(slug, ())) if folded_name != own))
+            folded_name for folded_name in map(fold_name, other_names.get(slug, ())) if folded_name != own))
         items.append({
             "id": slug,
             "name": card.words.name,

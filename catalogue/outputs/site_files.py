@@ -25,8 +25,10 @@ def site_file_work(loaded: LoadedSite, output: StagedOutput, languages: tuple[st
                    cache: BuildCache | None = None) -> list[Callable[[], None]]:
     """The site-wide files as separate pieces of work, biggest first, so that a build can
     take its render processes' reports between them. Search index sizes go into `sizes`."""
+    folded_names: dict[str, str] = {}  # each language's index folds every language's names
+
     def search(lang: str) -> None:
-        sizes.update(write_search_indexes(loaded, output, (lang,), keys, cache))
+        sizes.update(write_search_indexes(loaded, output, (lang,), keys, cache, folded_names))
 
     work: list[Callable[[], None]] = [partial(search, lang) for lang in languages]
     work += [partial(write_data_files, loaded, output, (lang,)) for lang in languages]
@@ -82,7 +84,8 @@ def write_data_files(loaded: LoadedSite, output: StagedOutput, languages: tuple[
 
 
 def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...],
-                         keys: Any = None, cache: BuildCache | None = None) -> dict[str, int]:
+                         keys: Any = None, cache: BuildCache | None = None,
+                         folded_names: dict[str, str] | None = None) -> dict[str, int]:
     names = {slug: [t.name for t in product.texts.values()] for slug, product in loaded.site.products.items()}
     sizes = {}
     for lang in languages:
@@ -92,7 +95,7 @@ def write_search_indexes(loaded: LoadedSite, output: StagedOutput, languages: tu
                                       keys.cards[("product", slug, lang)]) for slug in loaded.site.products}
         known = cache.get_many("fragments", item_keys.values()) if item_keys and cache else {}
         by_slug = {slug: known[key] for slug, key in item_keys.items() if key in known}
-        index = search_index(loaded.site, loaded.views.for_language(lang), names, by_slug)
+        index = search_index(loaded.site, loaded.views.for_language(lang), names, by_slug, folded_names)
         items: list[dict[str, Any]] = index["items"]  # type: ignore[assignment]
         if item_keys and cache is not None:
             cache.put_many("fragments", {item_keys[item["id"]]: item for item in items if item["id"] not in by_slug})
