@@ -131,6 +131,14 @@ def _priority_of(registry: Any, name: str) -> float:
     return next(entry.priority for entry in getattr(registry, "_priority") if entry.name == name)
 
 
+def _only_with(needle: str, test: Callable[[Any, str], bool]) -> Callable[[Any, str], bool]:
+    """A block processor's test that first looks for a string every block it takes holds:
+    the table test splits every block of several lines into cells, lists included."""
+    def quick_test(parent: Any, block: str) -> bool:
+        return needle in block and test(parent, block)
+    return quick_test
+
+
 def _block_level_test(elements: list[str]) -> Callable[[Any], bool]:
     """Markdown.is_block_level with its answers remembered: it scans a list of some fifty
     tag names, and is asked for most elements of every body, several times."""
@@ -228,6 +236,9 @@ class MarkdownRenderer:
             output_format="html",
         )
         md.is_block_level = _block_level_test(md.block_level_elements)  # type: ignore[method-assign,assignment]
+        if "table" in md.parser.blockprocessors:
+            table = md.parser.blockprocessors["table"]
+            table.test = _only_with("|", table.test)  # type: ignore[method-assign,assignment]
         if _HANDLE_INLINE is not None:
             md.treeprocessors.register(_QuickInline(md), "inline", _priority_of(md.treeprocessors, "inline"))
         return _Converter(md, _Switchable(md.inlinePatterns), _Switchable(md.parser.blockprocessors, frozenset(BLOCK_NEEDS)),
