@@ -65,7 +65,7 @@ def render_batch(job: RenderJob, renderer: Any, indices: Sequence[int]) -> tuple
             return done, RenderFailure(exc.template, exc.line, exc.message)
         write_claimed(job.staging, page.out_path, data)
         written += len(data)
-    renderer.flush()
+    renderer.flush(final=False)
     if written > BIG_BATCH:
         give_back_freed_memory()
     return len(indices), None
@@ -100,6 +100,7 @@ def _render_here(job: RenderJob, batches: list[Sequence[int]], progress: Callabl
             progress(done, total)
         if failure:
             return failure
+    renderer.flush()
     return None
 
 
@@ -134,6 +135,7 @@ def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, resul
             if failure:
                 queue.stop()
                 break
+        renderer.flush()
         results.send(("end", 0, None))
     except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
         queue.stop()
@@ -204,6 +206,7 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
                 failure = failure or mine
                 break
             collect(block=False)
+        renderer.flush()
         while pipes:
             collect(block=True)
     except BaseException:

@@ -26,6 +26,9 @@ from catalogue.views import ViewBuilder
 ALONE_AT_THEIR_DEPTH = frozenset({"home", "product_index", "producer_index", "event_index"})
 
 
+FLUSH_AT = 256  # fragments kept before they are saved together (a few hundred KB)
+
+
 @dataclass(frozen=True)
 class LanguageLink:
     language: Language
@@ -126,8 +129,11 @@ class Renderer:
         if key is not None:
             self._fresh[key] = html
 
-    def flush(self) -> None:
-        """Save the fragments rendered since the last flush (one transaction)."""
+    def flush(self, final: bool = True) -> None:
+        """Save the fragments rendered since the last flush, in one transaction; unless
+        `final`, only once there are enough of them (a transaction costs more than a row)."""
+        if not final and len(self._fresh) < FLUSH_AT:
+            return
         if self.fragments is not None and self._fresh:
             self.fragments.put_many("fragments", self._fresh)
         self._fresh = {}
