@@ -23,6 +23,7 @@ try:  # the C loader is several times faster on large sites
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+_TEXT = "tag:yaml.org,2002:str"
 MAX_NODES = 100_000  # guards against alias bombs ("billion laughs")
 MAX_DEPTH = 40
 
@@ -69,6 +70,8 @@ class _Builder:
         self.lines.setdefault(path, self.line_of(node))
         if isinstance(node, ScalarNode):
             self.raw[path] = node.value
+            if node.tag == _TEXT:  # what the constructor would return, without its dispatch
+                return node.value
             return self.constructor.construct_object(node, deep=True)
         if isinstance(node, SequenceNode):
             return [self.build(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)]
@@ -80,7 +83,8 @@ class _Builder:
                 if not isinstance(key_node, ScalarNode):
                     self.bad_keys.append((path, self.line_of(key_node)))
                     continue
-                key = self.constructor.construct_object(key_node, deep=True)
+                key = key_node.value if key_node.tag == _TEXT else \
+                    self.constructor.construct_object(key_node, deep=True)
                 if key is None or isinstance(key, (list, dict)):
                     self.bad_keys.append((path, self.line_of(key_node)))
                     continue
