@@ -106,7 +106,9 @@ def template_keys(template_dirs: Sequence[Path]) -> dict[str, str]:
     return keys
 
 
-def make_keys(loaded: Any, edition: Any, static_files: Mapping[str, Any]) -> Keys:
+def make_keys(loaded: Any, edition: Any, static_files: Mapping[str, Any], content: bool = True) -> Keys:
+    """The build's keys; without `content`, only those of its settings, theme and catalogues
+    (what rendering needs), the entries' and cards' to be added by add_content_keys."""
     config = loaded.config
     shared = digest(PACKAGE_KEY, repr(config), repr(edition), loaded.now.date().isoformat(),
                     *(f"{name}:{digest(path.read_bytes())}" for name, path in sorted(static_files.items())))
@@ -114,18 +116,25 @@ def make_keys(loaded: Any, edition: Any, static_files: Mapping[str, Any]) -> Key
     for lang in config.languages:
         catalogues = [digest(po.read_bytes()) for po in catalogue_files(config, lang)]
         edition_keys[lang] = digest(shared, lang, *catalogues)
-    entries: dict[tuple[str, str], str] = {}
+    keys = Keys(edition_keys, template_keys(loaded.theme.template_dirs), {}, {}, {})
+    if content:
+        add_content_keys(keys, loaded, edition)
+    return keys
+
+
+def add_content_keys(keys: Keys, loaded: Any, edition: Any) -> None:
+    """Fill in the keys of every entry and card (tens of thousands at national scale)."""
+    entries: dict[tuple[str, str], str] = keys.entries  # type: ignore[assignment]
     for table in (loaded.site.products, loaded.site.producers, loaded.site.events):
         for slug, entry in table.items():
             entries[(entry.kind, slug)] = entry_key(entry)
-    cards: dict[tuple[str, str, str], str] = {}
-    all_cards: dict[tuple[str, str], str] = {}
+    cards: dict[tuple[str, str, str], str] = keys.cards  # type: ignore[assignment]
+    all_cards: dict[tuple[str, str], str] = keys.all_cards  # type: ignore[assignment]
     for lang in edition.languages:
         views = loaded.views.for_language(lang)
         for kind, table in (("product", views.products), ("producer", views.producers), ("event", views.events)):
-            keys = []
+            made = []
             for slug, card in table.items():
                 cards[(kind, slug, lang)] = key = digest(repr(card))
-                keys.append(key)
-            all_cards[(kind, lang)] = digest(*keys)
-    return Keys(edition_keys, template_keys(loaded.theme.template_dirs), entries, cards, all_cards)
+                made.append(key)
+            all_cards[(kind, lang)] = digest(*made)

@@ -29,7 +29,7 @@ from catalogue.patch import Snapshot, load_snapshot, save_snapshot, try_patch
 from catalogue.parallel import RenderJob, cpu_count, render_pages
 from catalogue.themes import Theme, fingerprinted, resolve_theme, static_files
 from catalogue.views import ViewBuilder
-from catalogue.deps import make_keys
+from catalogue.deps import add_content_keys, make_keys
 from catalogue.writer import IncrementalOutput, OutputError, StagedOutput, check_output_folder
 
 Progress = Callable[[int, int], None]
@@ -222,15 +222,32 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                workers: int, cache: BuildCache | None = None) -> None:
     statics = static_files(loaded.theme)
     assets = fingerprinted(statics)
-    keys = make_keys(loaded, edition, statics)
+    # A full build renders every page: the pages' keys are for the next build, and are made
+    # while the pages render (the render processes need only the settings' keys).
+    full = not output.reuses
+    keys = make_keys(loaded, edition, statics, content=not full)
     total = len(loaded.pages)
     try:
         todo = []
-        for index, page in enumerate(loaded.pages):
-            key = keys.page(page, loaded)
-            if not output.reuse(page.out_path, key):
-                output.claim(page.out_path, key)
+        first: list[Callable[[], None]] = []
+        if full:
+            for index, page in enumerate(loaded.pages):
+                output.claim(page.out_path)
                 todo.append(index)
+            for lang in edition.languages:  # made here once, and shared with the render processes
+                loaded.views.for_language(lang)
+
+            def page_keys() -> None:
+                add_content_keys(keys, loaded, edition)
+                for page in loaded.pages:
+                    output.set_key(page.out_path, keys.page(page, loaded))
+            first.append(page_keys)
+        else:
+            for index, page in enumerate(loaded.pages):
+                key = keys.page(page, loaded)
+                if not output.reuse(page.out_path, key):
+                    output.claim(page.out_path, key)
+                    todo.append(index)
         result.rendered = len(todo)
         order = {lang: rank for rank, lang in enumerate(loaded.config.languages)}
         # language by language: a process keeps the cards of one language only
@@ -239,7 +256,8 @@ def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
                         stored=cache is not None and cache.has_rows("fragments"))
         index_bytes: dict[str, int] = {}
         failure = render_pages(job, todo, workers, progress,
-                               site_file_work(loaded, output, edition.languages, edition.web, index_bytes, keys, cache))
+                               first + site_file_work(loaded, output, edition.languages, edition.web, index_bytes,
+                                                      keys, cache))
         result.index_bytes = index_bytes
         if failure is not None:
             problems.error(_theme_rel(failure.template, loaded), failure.line, None, failure.message)

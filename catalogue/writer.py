@@ -50,6 +50,8 @@ def write_claimed(folder: Path, out_path: str, data: bytes) -> None:
 
 
 class StagedOutput:
+    reuses = False  # whether reuse() may keep a published file
+
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.resolve()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +85,11 @@ class StagedOutput:
     def claim(self, out_path: str, key: str = "") -> None:
         """Reserve `out_path` for a file another process writes (see write_claimed)."""
         self._reserve(out_path, key)
+
+    def set_key(self, out_path: str, key: str) -> None:
+        """The key of a file claimed before its key was known."""
+        if out_path in self.manifest:
+            self.manifest[out_path] = key
 
     def write(self, out_path: str, data: bytes) -> None:
         self._reserve(out_path, "")
@@ -119,6 +126,8 @@ class IncrementalOutput(StagedOutput):
     files whose bytes come out identical are not replaced; files the new build no longer makes
     are removed. Nothing is moved until the whole build has succeeded.
     """
+
+    reuses = True
 
     def __init__(self, out_dir: Path, previous: dict[str, str]):
         super().__init__(out_dir)
