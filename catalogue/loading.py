@@ -7,7 +7,7 @@ import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from catalogue.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.config import SiteConfig
@@ -47,10 +47,15 @@ class CachedLoading:
         keys = [self.record_key(kind, folder.name, self.stamp(kind, folder)) for kind, folder in work]
         hits = self.cache.get_many("records", keys)
         missing = [index for index, key in enumerate(keys) if key not in hits]
-        parsed = dict(zip(missing, parse_folders(config, [work[index] for index in missing], self.workers)))
+        parsed: dict[int, bytes] = {}
+        made: dict[int, Any] = {}
+        # records are unpickled as they come, while the parsing processes go on
+        for index, data in zip(missing, parsed_folders(config, [work[index] for index in missing], self.workers)):
+            parsed[index] = data
+            made[index] = pickle.loads(data)
         results = []
         for index, key in enumerate(keys):
-            entry, found = hits[key] if key in hits else pickle.loads(parsed[index])
+            entry, found = hits[key] if key in hits else made[index]
             problems.extend(found)
             results.append(entry)
         self.cache.put_pickled("records", {keys[index]: data for index, data in parsed.items()})
@@ -77,7 +82,7 @@ def load_all(config: SiteConfig, work: list[tuple[EntryKind, Path]], problems: P
              workers: int = 1) -> list[Any]:
     """Every folder's entry (None where it failed), its problems added to `problems`."""
     results = []
-    for data in parse_folders(config, work, workers):
+    for data in parsed_folders(config, work, workers):
         entry, found = pickle.loads(data)
         problems.extend(found)
         results.append(entry)
@@ -91,12 +96,19 @@ _config: SiteConfig | None = None  # set in each parsing process, and only there
 def parse_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path]], workers: int = 1) -> list[bytes]:
     """Each folder's (entry, problems), pickled as the cache keeps them; a big site's
     folders are parsed by `workers` forked processes."""
+    return list(parsed_folders(config, work, workers))
+
+
+def parsed_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path]], workers: int = 1) -> Iterator[bytes]:
+    """parse_folders(), each folder's as soon as it is parsed, in order."""
     if workers <= 1 or len(work) < PARSE_BATCH * 4 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_parse(config, kind, folder) for kind, folder in work]
+        yield from (_parse(config, kind, folder) for kind, folder in work)
+        return
     batches = [work[i:i + PARSE_BATCH] for i in range(0, len(work), PARSE_BATCH)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start_parsing, initargs=(config,)) as pool:
-        return [data for done in pool.map(_parse_batch, batches) for data in done]
+        for done in pool.map(_parse_batch, batches):
+            yield from done
 
 
 def _start_parsing(config: SiteConfig) -> None:
