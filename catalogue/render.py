@@ -21,9 +21,10 @@ from catalogue.themes import Theme, make_environment
 from catalogue.views import ViewBuilder
 
 
-# Index pages are the only pages of their language that show cards at their folder depth:
-# their cards are not kept for other pages (at 10,000 products, tens of MB a process).
-ALONE_AT_THEIR_DEPTH = frozenset({"home", "product_index", "producer_index", "event_index"})
+# Stands, in a card, for the climb from a page's folder to the site's root ("../../"): no
+# text holds it (files with a NUL byte are refused; a YAML escape could make one, and would
+# only change its own text).
+CLIMB = "\x00\ue000"
 
 
 FLUSH_AT = 256  # fragments kept before they are saved together (a few hundred KB)
@@ -66,7 +67,8 @@ class Renderer:
             lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dir)
             for lang in config.languages
         }
-        self._cards: dict[tuple[object, ...], Markup] = {}  # of one language at a time
+        self._cards: dict[tuple[object, ...], str] = {}  # of one language at a time, see _cached
+        self._in_card = False
         self._cards_lang: str | None = None
         self.fragments = fragments if fragments is not None and fragments.enabled else None
         # a cold cache has nothing to find: do not look for every card and body in it
@@ -84,22 +86,28 @@ class Renderer:
 
     @pass_context
     def _cached(self, context: Context, macro: Macro, item: Any, *args: Any) -> Markup:
-        """A card rendered once per language and page depth: links are the same for all such pages.
+        """A card rendered once per language for the pages of every depth: its links climb to
+        the site's root as CLIMB, which becomes the climb from each page's own folder.
 
         Cards are not kept in the build cache: one takes about as long to render as to store
         and fetch again, and a big site has hundreds of thousands of them.
         """
         page: Page = context["page"]
+        depth = page.out_path.count("/")
+        if page.kind == "not_found" or depth == 0:  # root-based links, or no climb at all
+            return Markup(str(macro(item, *args)))
         if page.lang != self._cards_lang:  # pages come language by language: keep one set
             self._cards.clear()
             self._cards_lang = page.lang
-        key = (macro.name, page.lang, page.out_path.count("/"), page.kind == "not_found", item.slug, args)
+        key = (macro.name, item.slug, args)
         html = self._cards.get(key)
         if html is None:
-            html = Markup(str(macro(item, *args)))
-            if page.kind not in ALONE_AT_THEIR_DEPTH:
-                self._cards[key] = html
-        return html
+            self._in_card = True
+            try:
+                html = self._cards[key] = str(macro(item, *args))
+            finally:
+                self._in_card = False
+        return Markup(html.replace(CLIMB, "../" * depth))
 
     @pass_context
     def _shared(self, context: Context, macro: Macro) -> Markup:
@@ -143,6 +151,9 @@ class Renderer:
         """link(), remembered by page depth: a page calls it dozens of times, and every page
         of a depth links to another file alike (links climb to the root, then come down)."""
         page: Page = context["page"]
+        if self._in_card and not out_path.startswith("#"):  # see _cached
+            link = urls.relative("", out_path, self.style)  # from the root: the path itself
+            return CLIMB if link == "./" else CLIMB + link
         if page.kind == "not_found" or out_path.startswith(page.out_path):  # itself, or a part of itself
             return self.link(page, out_path)
         key = (page.out_path.count("/"), out_path)
