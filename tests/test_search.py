@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 pytestmark = [pytest.mark.browser]
@@ -201,6 +201,17 @@ def test_index_size_is_reported_and_small(example_public: Path) -> None:
 
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_the_quick_fold_of_plain_ascii_is_the_long_one(text: str) -> None:
+    from catalogue.outputs.search import fold, fold_any
+
+    assert fold(text) == fold_any(text)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.one_of(
+    st.characters(max_codepoint=127), st.characters(min_codepoint=0x3000, max_codepoint=0x30FF),
+    st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF), st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.characters(min_codepoint=0xFF00, max_codepoint=0xFFEF))))
+def test_the_quick_fold_of_japanese_is_the_long_one(text: str) -> None:
     from catalogue.outputs.search import fold, fold_any
 
     assert fold(text) == fold_any(text)

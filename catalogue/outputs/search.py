@@ -39,9 +39,18 @@ class _PunctuationToSpace(dict):
 _BLANKS = _PunctuationToSpace()
 
 
+# ASCII, kana and CJK punctuation, ideographs, half- and full-width forms: none of them
+# decomposes into a mark that folding strips, or is a letter it unifies.
+_UNSPACED = re.compile("[\x00-\x7f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]*")
+
+
 def fold(text: str) -> str:
     """The form both sides compare: 'Mắc ca Đông' -> 'mac ca dong'; 'المكاديميا' unified."""
     if text.isascii():  # nothing to decompose, strip or unify: the same result, sooner
+        return _SPACES.sub(" ", text.lower().translate(_BLANKS)).strip()
+    if _UNSPACED.fullmatch(text):  # Japanese: composing is all that is left of the long way
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
         return _SPACES.sub(" ", text.lower().translate(_BLANKS)).strip()
     return fold_any(text)
 
