@@ -12,9 +12,12 @@ from catalogue.views import EventView, Img, ProducerView, ProductView
 SCHEMA = "https://schema.org"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per block
+
+
 def dumps(data: Mapping[str, Any]) -> str:
     """JSON safe inside <script>: no '</' can close the element early."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return _ENCODER.encode(data).replace("</", "<\\/")
 
 
 def image_urls(base_url: str, images: Sequence[Img]) -> list[str]:
