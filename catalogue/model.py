@@ -91,8 +91,10 @@ class FieldLines(Mapping[str, int]):
     def __init__(self, lines: Mapping[str, int]):
         # the separators cannot be in a field name that is looked up: a key holding them is
         # an unknown field anyway, reported from the YAML's own lines
-        self._packed = "".join(f"{_SEPARATORS.sub(chr(0xFFFD), path)}\x1f{line}\x1e"
-                               for path, line in lines.items())
+        packed = "".join(f"{path}\x1f{line}\x1e" for path, line in lines.items())
+        if packed.count("\x1e") != len(lines) or packed.count("\x1f") != len(lines):  # seldom
+            packed = "".join(f"{_SEPARATORS.sub(chr(0xFFFD), path)}\x1f{line}\x1e" for path, line in lines.items())
+        self._packed = packed
 
     def _pairs(self) -> Iterator[tuple[str, int]]:
         for item in self._packed.split("\x1e")[:-1]:
