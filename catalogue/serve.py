@@ -85,9 +85,9 @@ class Preview:
         self.result: BuildResult | None = None
         self.lock = threading.Lock()
 
-    def rebuild(self, changed: Iterable[Path] | None = None) -> BuildResult:
+    def rebuild(self, changed: Iterable[Path] | None = None, quiet: bool = False) -> BuildResult:
         """`changed`: the files a watcher saw change; when all are inside entry folders, the
-        other folders keep the stamps of the last scan."""
+        other folders keep the stamps of the last scan. `quiet`: say nothing if nothing changed."""
         started = time.perf_counter()
         with self.lock:
             known = self.result.scan if self.result is not None else None
@@ -104,6 +104,8 @@ class Preview:
                 result = BuildResult(problems)
             self.result = result
         stamp = time.strftime("%H:%M:%S")
+        if quiet and result.up_to_date:
+            return result
         if result.ok:
             print(f"[{stamp}] rebuilt {result.pages} pages ({result.rendered} rendered) in "
                   f"{time.perf_counter() - started:.2f} s", flush=True)
@@ -225,7 +227,7 @@ class ChangeWatcher(Watcher):
     """Rebuilds as soon as the operating system reports a change (inotify and the like, through
     watchfiles), then tells the browsers to reload: no polling interval, no reload throttle."""
 
-    def __init__(self, paths: list[Path], rebuild: Callable[[list[Path]], Any]):
+    def __init__(self, paths: list[Path], rebuild: Callable[..., Any]):
         super().__init__()
         self.paths = paths
         self.rebuild = rebuild
@@ -247,10 +249,19 @@ class ChangeWatcher(Watcher):
         from watchfiles import watch
 
         polling = False
+        caught_up = False
         while not self.stopping.is_set():
             try:
+                # an empty set every 200 ms without changes: the first says the watch has begun
                 for changes in watch(*self.paths, debounce=400, step=50, stop_event=self.stopping,
-                                     raise_interrupt=False, force_polling=polling or None):
+                                     raise_interrupt=False, force_polling=polling or None,
+                                     rust_timeout=200, yield_on_timeout=True):
+                    if not changes:
+                        if not caught_up:  # a save made before the watch began was not reported
+                            caught_up = True
+                            if not self.rebuild(None, quiet=True).up_to_date:
+                                loop.add_callback(LiveReloadHandler.reload_waiters)
+                        continue
                     self.rebuild(sorted(Path(path) for _, path in changes))
                     loop.add_callback(LiveReloadHandler.reload_waiters)
                 return

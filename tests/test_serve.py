@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import NOW, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -155,3 +155,32 @@ def test_every_save_sends_a_reload_even_in_quick_succession(server: str, site: P
                                       replace("Dùng nước 90 °C.", "Dùng nước 95 °C.")])
     assert len(signals) == 2  # livereload's own poller drops a second change within 3 s
     assert "95 °C" in get(server + "vi/products/che-ta-leng/")[1]
+
+
+def test_a_save_made_before_the_watch_began_is_built(site: Path, tmp_path: Path) -> None:
+    # The server answers as soon as its first build is done; the watcher may begin a moment
+    # later, and an editor's save in between must not be lost.
+    import threading
+
+    from catalogue.serve import ChangeWatcher, Preview
+
+    class NoBrowsers:  # stands for the server's loop: there is nobody to tell about reloads
+        def add_callback(self, callback: object) -> None:
+            pass
+
+    out = tmp_path / "out"
+    preview = Preview(site, out, NOW, owned=True)
+    assert preview.rebuild().ok
+    page = out / "en/products/che-ta-leng/index.html"
+    assert "Green tea from ancient trees." in page.read_text(encoding="utf-8")
+    en = site / "content/products/che-ta-leng/en.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("ancient trees", "hundred-year-old trees"),
+                  encoding="utf-8")
+    watcher = ChangeWatcher([site / "content"], preview.rebuild)
+    thread = threading.Thread(target=watcher._run, args=(NoBrowsers(),), daemon=True)  # as start() does
+    thread.start()
+    try:
+        wait_for(lambda: "hundred-year-old trees" in page.read_text(encoding="utf-8"))
+    finally:
+        watcher.stop()
+        thread.join(timeout=10)
