@@ -33,13 +33,14 @@ def facts(entry: Entry) -> list[tuple[str, Any]]:
 
 @dataclass(frozen=True)
 class Keys:
-    """Per-build fingerprints, made once and looked up per page."""
+    """Per-build fingerprints, made once and looked up per page. The entries' and cards'
+    are filled in by add_content_keys, which a full build runs while its pages render."""
 
     edition: Mapping[str, str]  # language -> global key (settings, theme, catalogues, edition)
     templates: Mapping[str, str]  # template name -> key of it and every template it uses
-    entries: Mapping[tuple[str, str], str]  # (kind, slug) -> entry key
-    cards: Mapping[tuple[str, str, str], str]  # (kind, slug, lang) -> card key
-    all_cards: Mapping[tuple[str, str], str]  # (kind, lang) -> key of every card of that kind
+    entries: dict[tuple[str, str], str]  # (kind, slug) -> entry key
+    cards: dict[tuple[str, str, str], str]  # (kind, slug, lang) -> card key
+    all_cards: dict[tuple[str, str], str]  # (kind, lang) -> key of every card of that kind
 
     def page(self, page: Page, loaded: Any) -> str:
         lang = page.lang or loaded.config.source_lang
@@ -124,17 +125,14 @@ def make_keys(loaded: Any, edition: Any, static_files: Mapping[str, Any], conten
 
 def add_content_keys(keys: Keys, loaded: Any, edition: Any) -> None:
     """Fill in the keys of every entry and card (tens of thousands at national scale)."""
-    entries: dict[tuple[str, str], str] = keys.entries  # type: ignore[assignment]
     for table in (loaded.site.products, loaded.site.producers, loaded.site.events):
         for slug, entry in table.items():
-            entries[(entry.kind, slug)] = entry_key(entry)
-    cards: dict[tuple[str, str, str], str] = keys.cards  # type: ignore[assignment]
-    all_cards: dict[tuple[str, str], str] = keys.all_cards  # type: ignore[assignment]
+            keys.entries[(entry.kind, slug)] = entry_key(entry)
     for lang in edition.languages:
         views = loaded.views.for_language(lang)
         for kind, table in (("product", views.products), ("producer", views.producers), ("event", views.events)):
             made = []
             for slug, card in table.items():
-                cards[(kind, slug, lang)] = key = digest(repr(card))
+                keys.cards[(kind, slug, lang)] = key = digest(repr(card))
                 made.append(key)
-            all_cards[(kind, lang)] = digest(*made)
+            keys.all_cards[(kind, lang)] = digest(*made)
