@@ -9,10 +9,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.nodes import EvalContext
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+try:  # the text escape() wraps in Markup (markupsafe 3)
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover
+    def _escape_inner(s: str, /) -> str:
+        return str(escape(s))
 
 from catalogue.builtin import builtin_root
 from catalogue.cache import PACKAGE_KEY, digest
@@ -87,6 +94,37 @@ def fingerprinted(files: Mapping[str, Path]) -> dict[str, str]:
     return result
 
 
+def escape_output(value: Any) -> str:
+    """What `{{ value }}` writes with autoescape: the same text as markupsafe's escape(), as
+    a plain str. Written text is only ever joined, so it needs no Markup wrapper, whose making
+    (a copy of the text, an attribute lookup that fails) cost 15% of a product page."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_inner(str(value))
+
+
+class _OutputCodeGenerator(CodeGenerator):
+    """Compiles `{{ value }}` to escape_output(value) where Jinja's would call escape()."""
+
+    def visit_Template(self, node: Any, frame: Frame | None = None) -> None:
+        self.writeline(f"from {__name__} import escape_output")
+        super().visit_Template(node, frame)
+
+    def _output_child_pre(self, node: Any, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class ThemeEnvironment(Environment):
+    code_generator_class = _OutputCodeGenerator
+
+
 def make_environment(theme: Theme, translations: gettext.NullTranslations,
                      globals_: Mapping[str, Any], autoescape: bool = True,
                      bytecode_dir: Path | None = None) -> Environment:
@@ -99,7 +137,7 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
             cache = FileSystemBytecodeCache(str(bytecode_dir))
         except OSError:
             cache = None
-    env = Environment(
+    env = ThemeEnvironment(
         loader=FileSystemLoader([str(d) for d in theme.template_dirs]),
         bytecode_cache=cache,
         autoescape=autoescape,

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2 import Environment
+from markupsafe import Markup, escape
 
-from catalogue.themes import Theme, make_environment
+from catalogue.themes import Theme, ThemeEnvironment, make_environment
 
 PHYSICAL = re.compile(r"(?<![\w-])(?:(?:margin|padding|border|inset)-(?:left|right)|left|right|"
                       r"float\s*:\s*(?:left|right)|text-align\s*:\s*(?:left|right)|clear\s*:\s*(?:left|right))"
@@ -60,3 +64,28 @@ def test_fixed_messages_are_compiled_into_each_language_as_gettext_gives_them(tm
     env = make_environment(theme, _Messages({}), {})
     with pytest.raises(KeyError):
         env.get_template("bad.html").render()
+
+
+class _Shown:
+    def __html__(self) -> str:
+        return "<b>kept</b>"
+
+
+class _Plain:
+    def __str__(self) -> str:
+        return "a<b"
+
+
+_OUTPUT_TEMPLATE = ('{{ text }}|{{ safe }}|{{ text|safe }}|{{ number }}|{{ shown }}|{{ plain }}|{{ text ~ safe }}|'
+                    '{% macro m(x) %}[{{ x }}]{% endmacro %}{{ m(text) }}|{% set held %}{{ text }}{% endset %}{{ held }}|'
+                    '{% autoescape false %}{{ text }}{% endautoescape %}')
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_output_is_escaped_as_jinja_escapes_it(text: str) -> None:
+    values = {"text": text, "safe": Markup(text), "number": 3.5, "shown": _Shown(), "plain": _Plain()}
+    ours = ThemeEnvironment(autoescape=True).from_string(_OUTPUT_TEMPLATE).render(values)
+    jinja = Environment(autoescape=True).from_string(_OUTPUT_TEMPLATE).render(values)
+    assert ours == jinja
+    assert ours.startswith(f"{escape(text)}|{text}|{text}|3.5|<b>kept</b>|a&lt;b|")
