@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from catalogue.config import SiteConfig
+from catalogue.markup import body_image_refs
 from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
                              Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
                              WebLink, pack_body)
@@ -150,8 +151,23 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
         ctx.warning("translation_of", "only translations carry translation_of; "
                                       "remove it from the source-language file")
         translation_of = None
+    _check_body_images(path.parent, rel, front.body, front.body_line, problems)
     return Text(lang=lang, name=values["name"], summary=values["summary"], packed_body=pack_body(front.body),
                 body_line=front.body_line, translation_of=translation_of, rel_path=rel)
+
+
+def _check_body_images(entry_dir: Path, rel: str, body: str, body_line: int, problems: Problems) -> None:
+    """Images in a Markdown body must be files of its own folder (or web addresses); checked
+    while the body is at hand as text."""
+    for offset, target in body_image_refs(body):
+        if target.startswith(("http://", "https://")):
+            continue
+        line = body_line + offset
+        if "/" in target or "\\" in target or target.startswith("."):
+            problems.error(rel, line, None, f"image {target!r} must be a file in this entry's folder "
+                                            "(no folders, no '..')")
+        elif not (entry_dir / target).is_file():
+            problems.error(rel, line, None, f"image {target!r} not found in {rel.rpartition('/')[0]}/")
 
 
 def _check_images(entry_dir: Path, images: tuple[str, ...], ctx: Ctx) -> None:

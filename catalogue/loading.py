@@ -13,7 +13,6 @@ from catalogue.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.config import SiteConfig
 from catalogue.inputs import FolderStamp, InputScan, stamp_folder
 from catalogue.load import load_entry
-from catalogue.markup import body_image_refs
 from catalogue.media import entry_images
 from catalogue.model import EntryKind
 from catalogue.parallel import own_std_streams
@@ -127,25 +126,7 @@ def _parse(config: SiteConfig, kind: EntryKind, folder: Path) -> bytes:
 
 
 def load_checked(config: SiteConfig, kind: EntryKind, folder: Path) -> tuple[Any, list[Any]]:
-    """One entry folder's records and their problems (the body images checked too)."""
+    """One entry folder's records and their problems."""
     local = Problems()
     entry = load_entry(config, kind, folder, local)
-    if entry is not None:
-        check_bodies_of(entry, local)
     return entry, local.items
-
-
-def check_bodies_of(entry: Any, problems: Problems) -> None:
-    """Images in one entry's Markdown bodies must be files of its own folder (or web addresses)."""
-    for text in entry.texts.values():
-        for offset, target in body_image_refs(text.body):
-            if target.startswith(("http://", "https://")):
-                continue
-            line = text.body_line + offset
-            if "/" in target or "\\" in target or target.startswith("."):
-                problems.error(text.rel_path, line, None,
-                               f"image {target!r} must be a file in this entry's folder "
-                               "(no folders, no '..')")
-            elif not (entry.src_dir / target).is_file():
-                problems.error(text.rel_path, line, None,
-                               f"image {target!r} not found in {entry.rel_dir}/")

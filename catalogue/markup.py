@@ -303,6 +303,8 @@ def body_image_refs(source: str) -> list[tuple[int, str]]:
     Comments and code are blanked first (keeping their line breaks): an example in them is
     not an image.
     """
+    if "![" not in source:  # blanking only turns characters into spaces: it makes no image
+        return []
     source = _NOT_MARKDOWN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
     refs = []
     for match in BODY_IMAGE_RE.finditer(source):

@@ -115,6 +115,17 @@ def test_body_image_outside_the_folder(site: Path) -> None:
                    "(no folders, no '..')")
 
 
+def test_body_image_missing_while_the_record_is_broken_too(site: Path) -> None:
+    """Every problem of a run at once: the body's missing image is named even though the
+    product's own record fails."""
+    (site / f"{PRODUCT}/en.md").write_text("---\nname: Tea\nsummary: Good.\n---\nIntro\n\n"
+                                           "`![code](nope.png)`\n\n![x](gone.png)\n", encoding="utf-8")
+    (site / f"{PRODUCT}/product.yaml").write_text("category: [not, a, code]\n", encoding="utf-8")
+    found = messages(build_fails(site))
+    assert only(found, "en.md") == f"{PRODUCT}/en.md:9: image 'gone.png' not found in {PRODUCT}/"
+    assert any(message.startswith(f"{PRODUCT}/product.yaml:1: category") for message in found)
+
+
 def test_missing_image_file(site: Path) -> None:
     (site / f"{PRODUCT}/pack.png").unlink()
     msg = only(messages(build_fails(site)), "images[1]")
