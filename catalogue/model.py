@@ -16,9 +16,11 @@ EntryKind = Literal["product", "producer", "event"]
 def pack_body(markdown: str) -> bytes:
     """A body as a Text keeps it: compressed, as a national catalogue holds tens of thousands
     of them in every build process (a third of the memory), and reads each only a few times.
-    A 4 KB window: zlib then sets up a far smaller state for each body, which made compressing
-    two and a half times faster, and bodies come out as small."""
-    return zlib.compress(markdown.encode("utf-8"), 1, wbits=12)
+    A 4 KB window and small hash tables (memLevel 5): zlib's set-up for each body, not the
+    compressing, was most of the cost; this takes half the time of the defaults' sizes, and
+    bodies come out as small."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 12, 5)
+    return packer.compress(markdown.encode("utf-8")) + packer.flush()
 
 
 @dataclass(frozen=True)
