@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Mapping
 
 from catalogue.model import Product, Site
 from catalogue.views import LanguageViews
@@ -24,7 +24,8 @@ _ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "
                          "ـ": None})
 _MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed]")
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
-_MARKUP = re.compile(r"<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+")
+# the lookahead lets the matcher pass over plain text without trying each alternative
+_MARKUP = re.compile(r"(?=[<!\]#>*_`|~\[-])(?:<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+)")
 
 
 class _PunctuationToSpace(dict):
@@ -64,49 +65,34 @@ def fold_any(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_BLANKS)).strip()
 
 
-def body_words(markdown: str, folded: dict[str, str] | None = None) -> str:
+def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) -> str:
     """The first BODY_WORDS distinct folded words of a body, as fold() would give them.
 
-    Folding goes token by token (as fold_words does), so a token met again is looked up in
-    `folded` instead of being folded again: descriptions of one language share most of their
-    words. The body is read only as far as it takes to find them.
+    Folding goes token by token (whitespace-separated), each token once, and `kept`
+    remembers the words each token gives: descriptions of one language share most of their
+    words. Short words of ASCII letters are left out.
     """
-    folded = {} if folded is None else folded
+    kept = {} if kept is None else kept
     seen: dict[str, None] = {}
-    tried: set[str] = set()  # a token met again brings no new word
-    for token in _MARKUP.sub(" ", markdown).split():
-        if token in tried:
-            continue
-        tried.add(token)
-        for word in _folded_token(token, folded):
-            if (len(word) > 1 or not word.isascii()) and word not in seen:
+    for token in dict.fromkeys(_MARKUP.sub(" ", markdown).split()):
+        words = kept.get(token)
+        if words is None:
+            words = tuple(word for word in fold(token).split(" ") if len(word) > 1 or (word and not word.isascii()))
+            if len(token) <= REMEMBERED_LENGTH:
+                if len(kept) >= FOLDED_WORDS:
+                    kept.clear()
+                kept[token] = words
+        for word in words:
+            if word not in seen:
                 seen[word] = None
                 if len(seen) == BODY_WORDS:
                     return " ".join(seen)
     return " ".join(seen)
 
 
-FOLDED_WORDS = 200_000  # words remembered per language before starting afresh
+FOLDED_WORDS = 200_000  # tokens remembered per language before starting afresh
 # Longer tokens are seldom met twice: whole phrases of unspaced scripts (Japanese, Chinese)
 REMEMBERED_LENGTH = 24
-
-
-def fold_words(text: str, folded: dict[str, str]) -> Iterator[str]:
-    """The words of fold(text), in order; `folded` remembers each whitespace-separated
-    token's folded form (a token may fold to several words, or to none)."""
-    for token in text.split():
-        yield from _folded_token(token, folded)
-
-
-def _folded_token(token: str, folded: dict[str, str]) -> list[str]:
-    words = folded.get(token)
-    if words is None:
-        words = fold(token)
-        if len(token) <= REMEMBERED_LENGTH:
-            if len(folded) >= FOLDED_WORDS:
-                folded.clear()
-            folded[token] = words
-    return words.split(" ") if words else []
 
 
 def facet_values(product: Product, producer_type: str | None) -> dict[str, list[str]]:
@@ -137,7 +123,7 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
     lang = views.lang.code
     items = []
     labels: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
-    folded: dict[str, str] = {}
+    kept: dict[str, tuple[str, ...]] = {}
     for slug, product in site.products.items():
         card = views.products[slug]
         producer = site.producers.get(product.producer)
@@ -163,7 +149,7 @@ def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Ite
             "name": card.words.name,
             "n": own,
             "s": fold(card.words.summary),
-            "b": body_words(text.body, folded),
+            "b": body_words(text.body, kept),
             "a": alternates,
             "f": {facet: codes for facet, codes in values.items() if codes},
         })
