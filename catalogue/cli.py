@@ -171,7 +171,7 @@ def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cach
         print("build: --jobs must be at least 1", file=sys.stderr)
         return 2
     result = build(site, out, now, progress=ProgressBar(sys.stderr, not quiet), use_cache=use_cache,
-                   workers=jobs)
+                   workers=jobs, release_memory=False)
     print_problems(result.problems, sys.stderr)
     if not result.ok:
         print(f"build failed: {len(result.problems.errors)} error(s); {out} was left unchanged",

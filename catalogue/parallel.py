@@ -8,7 +8,6 @@ Output is the same bytes whatever the number of processes.
 from __future__ import annotations
 
 import ctypes
-import gc
 import multiprocessing
 import os
 import sys
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from catalogue.heap import keep_alive_objects
 from catalogue.writer import write_claimed
 
 BATCH = 48
@@ -79,12 +79,9 @@ def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
     batches = [indices[i:i + BATCH] for i in range(0, len(indices), BATCH)]
     if workers <= 1 or len(batches) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _render_here(job, batches, progress, len(indices), first)
-    gc.collect()
-    gc.freeze()  # the collector must not touch, and so copy, the site the helpers inherit
-    try:
-        return _render_with_helpers(job, batches, workers - 1, progress, len(indices), first)
-    finally:
-        gc.unfreeze()
+    # the collector must not touch, and so copy, the site the helpers inherit; build() releases it
+    keep_alive_objects(collect=True)
+    return _render_with_helpers(job, batches, workers - 1, progress, len(indices), first)
 
 
 def _render_here(job: RenderJob, batches: list[Sequence[int]], progress: Callable[[int, int], None] | None,

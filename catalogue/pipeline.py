@@ -18,6 +18,7 @@ from catalogue.link import link_site
 from catalogue.load import load_content
 from catalogue.locales import Language, load_languages, load_translations
 from catalogue.cache import BuildCache
+from catalogue.heap import collection_paused, keep_alive_objects, release_kept_objects
 from catalogue.inputs import InputScan, scan_inputs
 from catalogue.loading import CachedLoading
 from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
@@ -138,8 +139,11 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
           progress: Progress | None = None, preview: bool = False, replace_any: bool = False,
           cache_dir: Path | None = None, use_cache: bool = True, workers: int | None = None,
           link_style: urls.LinkStyle = "pretty", known: InputScan | None = None,
-          dirty: frozenset[tuple[str, str]] | None = None) -> BuildResult:
-    """`known`, `dirty`: see scan_inputs (the preview's watcher knows what it saw change)."""
+          dirty: frozenset[tuple[str, str]] | None = None, release_memory: bool = True) -> BuildResult:
+    """`known`, `dirty`: see scan_inputs (the preview's watcher knows what it saw change).
+    `release_memory=False`: the objects the build kept are left out of collections after it
+    too, for a process that ends with it (the command line), whose last collection need not
+    scan them."""
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems)
@@ -173,7 +177,9 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
             result.seconds = time.perf_counter() - started
             return result
         jobs = workers if workers is not None else cpu_count()
-        loaded = load_site(root, problems, now, cache, scan, jobs)
+        with collection_paused():
+            loaded = load_site(root, problems, now, cache, scan, jobs)
+        keep_alive_objects()
         if loaded is None or problems.has_errors():
             return result
         manifest = cache.manifest(out_dir) if out_dir.is_dir() else {}
@@ -204,6 +210,8 @@ def build(root: Path, out_dir: Path, now: datetime | None = None,
         cache.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+        if release_memory:
+            release_kept_objects()
     result.out_dir = out_dir
     result.languages = len(loaded.config.languages)
     result.seconds = time.perf_counter() - started

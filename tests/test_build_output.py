@@ -115,3 +115,22 @@ def test_wheel_ships_the_default_theme_and_catalogues(tmp_path: Path) -> None:
     for lang in ("vi", "en", "ar", "ja"):
         assert f"catalogue/builtin/locales/{lang}/LC_MESSAGES/messages.po" in names
     assert "catalogue/data/codes.yaml" in names
+
+
+def test_a_build_in_a_process_that_goes_on_leaves_the_collector_as_it_found_it(site: Path, tmp_path: Path) -> None:
+    """The preview builds again and again in one process: what a build kept out of
+    collections is given back, and collection is on again, even after a failed build. The
+    command line's build, whose process ends with it, keeps them."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    try:
+        assert build(site, tmp_path / "cli", NOW, release_memory=False).ok
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert build(site, tmp_path / "out", NOW, workers=2).ok
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (site / "site.yaml").write_text("languages: [\n", encoding="utf-8")
+    assert not build(site, tmp_path / "out", NOW).ok
+    assert gc.isenabled() and gc.get_freeze_count() == 0
