@@ -131,11 +131,28 @@ def _priority_of(registry: Any, name: str) -> float:
     return next(entry.priority for entry in getattr(registry, "_priority") if entry.name == name)
 
 
-def _only_with(needle: str, test: Callable[[Any, str], bool]) -> Callable[[Any, str], bool]:
-    """A block processor's test that first looks for a string every block it takes holds:
-    the table test splits every block of several lines into cells, lists included."""
+def _first_mark(block: str) -> str:
+    return block.lstrip(" ")[:1]
+
+
+# What every block a processor takes holds, looked at before its own test (a regular
+# expression, or for the table a split of every block of several lines into cells), which
+# BlockParser tries on every block until one takes it. Looser than each syntax: a block that
+# fails here fails the processor's own test.
+BLOCK_PREFILTERS: dict[str, Callable[[str], bool]] = {
+    "table": lambda block: "|" in block,
+    "hashheader": lambda block: "#" in block,  # '#' to '######' opening a line
+    "setextheader": lambda block: "\n=" in block or "\n-" in block,  # a line of '=' or '-' under the first
+    "hr": lambda block: "-" in block or "*" in block or "_" in block,  # a line of three of them
+    "olist": lambda block: _first_mark(block).isdigit(),  # up to 3 spaces, then '1.'
+    "ulist": lambda block: _first_mark(block) in ("*", "+", "-"),  # up to 3 spaces, then '*', '+' or '-'
+}
+
+
+def _only_if(prefilter: Callable[[str], bool], test: Callable[[Any, str], bool]) -> Callable[[Any, str], bool]:
+    """A block processor's test, after a quicker one that rules out most blocks."""
     def quick_test(parent: Any, block: str) -> bool:
-        return needle in block and test(parent, block)
+        return prefilter(block) and test(parent, block)
     return quick_test
 
 
@@ -236,9 +253,10 @@ class MarkdownRenderer:
             output_format="html",
         )
         md.is_block_level = _block_level_test(md.block_level_elements)  # type: ignore[method-assign,assignment]
-        if "table" in md.parser.blockprocessors:
-            table = md.parser.blockprocessors["table"]
-            table.test = _only_with("|", table.test)  # type: ignore[method-assign,assignment]
+        for name, prefilter in BLOCK_PREFILTERS.items():
+            if name in md.parser.blockprocessors:
+                processor = md.parser.blockprocessors[name]
+                processor.test = _only_if(prefilter, processor.test)  # type: ignore[method-assign]
         if _HANDLE_INLINE is not None:
             md.treeprocessors.register(_QuickInline(md), "inline", _priority_of(md.treeprocessors, "inline"))
         return _Converter(md, _Switchable(md.inlinePatterns), _Switchable(md.parser.blockprocessors, frozenset(BLOCK_NEEDS)),

@@ -13,7 +13,7 @@ _MARKDOWN_BITS = st.sampled_from([
     "[^1]", "[^1]: note", "{", "}", "{: .x}", "{#id}", "[a](b)", "[a]", "[a][b]", "[b]: http://x.y", "![i](p.png)",
     "![i][b]", "|", "|---|", "---", "**", "*", "_", "__", "`", "``", "```", "\\", "\\*", "<b>", "</b>", "<br/>",
     "<http://a.b>", "<a@b.c>", "<!-- c -->", "&", "&amp;", "&#65;", "&x", "Term", "[", "]", "!", "^", "ü", "ـ",
-    "\x02", "\x03",
+    "\x02", "\x03", "=", "===", "12. ", "٣. ", "   - ", "___", " * * *",
 ])
 
 
@@ -34,6 +34,16 @@ def test_a_body_renders_the_same_without_the_extensions_and_patterns_it_does_not
 
 
 _SHARED = MarkdownRenderer()
+
+
+def test_each_block_syntax_gets_past_the_quick_tests() -> None:
+    """The block processors' quick tests rule out only blocks the processor would not take."""
+    cases = {"Title\n=====\n\ntext": "<h2>", "Title\n-----": "<h2>", "text\n## Heading": "<h2>",
+             "---": "<hr>", "* * *": "<hr>", "___": "<hr>", "1. one\n2. two": "<ol>", "٣. one": "<ol start=",
+             "   - one": "<ul>", "+ one": "<ul>", "a | b\n--|--\n1 | 2": "<table>"}
+    for source, mark in cases.items():
+        html = _SHARED.render(source)
+        assert mark in html and html == _full_render(source), source
 
 
 def test_each_optional_extension_is_used_when_its_syntax_is_there() -> None:
