@@ -256,7 +256,7 @@ class MarkdownRenderer:
         for name, prefilter in BLOCK_PREFILTERS.items():
             if name in md.parser.blockprocessors:
                 processor = md.parser.blockprocessors[name]
-                processor.test = _only_if(prefilter, processor.test)  # type: ignore[method-assign]
+                processor.test = _only_if(prefilter, processor.test)  # type: ignore[method-assign,assignment]
         if _HANDLE_INLINE is not None:
             md.treeprocessors.register(_QuickInline(md), "inline", _priority_of(md.treeprocessors, "inline"))
         return _Converter(md, _Switchable(md.inlinePatterns), _Switchable(md.parser.blockprocessors, frozenset(BLOCK_NEEDS)),
