@@ -46,6 +46,14 @@ def test_each_block_syntax_gets_past_the_quick_tests() -> None:
         assert mark in html and html == _full_render(source), source
 
 
+def test_whitespace_is_normalised_as_python_markdown_does_it() -> None:
+    cases = {"one\n   \ntwo": "<p>one</p>\n<p>two</p>", "one\r\n\r\ntwo\rthree": "<p>one</p>\n<p>two\nthree</p>",
+             "\tcode": "<pre><code>code\n</code></pre>", "a\x02b\x03c": "<p>abc</p>",
+             "Tom &amp; Jerry &copy;": "<p>Tom &amp; Jerry ©</p>"}
+    for source, html in cases.items():
+        assert _SHARED.render(source) == html == _full_render(source), source
+
+
 def test_each_optional_extension_is_used_when_its_syntax_is_there() -> None:
     renderer = MarkdownRenderer()
     cases = {
