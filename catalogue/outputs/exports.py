@@ -82,7 +82,7 @@ def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: 
                  "contact": {"email": config.contact.email, "phone": config.contact.phone}},
         "products": records if records is not None else product_records(config, site, views, media),
     }
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), check_circular=False) + "\n").encode("utf-8")
 
 
 def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex,

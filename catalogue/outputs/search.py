@@ -165,7 +165,7 @@ SCRIPT_SUFFIX = ";\n"
 
 def encode(value: object) -> str:
     """JSON as the index file holds it: an item encoded alone is the same text as inside it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False, check_circular=False)
 
 
 def index_script(index: Mapping[str, object]) -> bytes:

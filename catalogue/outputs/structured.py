@@ -12,7 +12,8 @@ from catalogue.views import EventView, Img, ProducerView, ProductView
 SCHEMA = "https://schema.org"
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per block
+# made once, not per block; blocks are trees, built here: no cycle to look for
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def dumps(data: Mapping[str, Any]) -> str:
