@@ -40,7 +40,8 @@ def test_each_block_syntax_gets_past_the_quick_tests() -> None:
     """The block processors' quick tests rule out only blocks the processor would not take."""
     cases = {"Title\n=====\n\ntext": "<h2>", "Title\n-----": "<h2>", "text\n## Heading": "<h2>",
              "---": "<hr>", "* * *": "<hr>", "___": "<hr>", "1. one\n2. two": "<ol>", "٣. one": "<ol start=",
-             "   - one": "<ul>", "+ one": "<ul>", "a | b\n--|--\n1 | 2": "<table>"}
+             "   - one": "<ul>", "+ one": "<ul>", "a | b\n--|--\n1 | 2": "<table>",
+             "a | `b|c`\n--|--\n1 | 2\\|3": "<code>b|c</code>"}
     for source, mark in cases.items():
         html = _SHARED.render(source)
         assert mark in html and html == _full_render(source), source
