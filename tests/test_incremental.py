@@ -98,11 +98,18 @@ def body_there_and_back(site: Path) -> None:
     edit(site / "content/products/mac-ca/vi.md", "name: Hạt mắc ca Tam Đường", "name: Mắc ca Tam Đường")
 
 
+def body_and_another_name(site: Path) -> None:
+    """A text edit in a build that is not a quick one: the entry's own key must change."""
+    body(site)
+    edit(site / "content/products/mac-ca/vi.md", "name: Hạt mắc ca Tam Đường", "name: Mắc ca Tam Đường")
+
+
 EDITS: dict[str, Callable[[Path], None]] = {
     "body": body, "producer_name": producer_name, "template": template,
     "catalogue_string": catalogue_string, "site_yaml": site_yaml, "deleted_product": deleted_product,
     "producer_body": producer_body, "event_body": event_body, "stamped_source_body": stamped_source_body,
     "body_then_name": body_then_name, "body_there_and_back": body_there_and_back,
+    "body_and_another_name": body_and_another_name,
 }
 
 
