@@ -253,3 +253,10 @@ def test_markup_is_blanked_as_the_plain_pattern_would(text: str) -> None:
 
     plain = re.compile(r"<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+")
     assert _MARKUP.sub(" ", text) == plain.sub(" ", text)
+
+
+@given(_MIXED)
+def test_spaces_collapse_as_the_browser_pattern_collapses_them(text: str) -> None:
+    from catalogue.outputs.search import _SPACES, _collapse_spaces
+
+    assert _collapse_spaces(text) == _SPACES.sub(" ", text).strip()

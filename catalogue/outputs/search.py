@@ -23,7 +23,13 @@ FACETS = ("category", "stars", "district", "certification", "market", "producer_
 _ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه",
                          "ـ": None})
 _MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed]")
-_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")  # what the browser's side collapses
+
+
+def _collapse_spaces(text: str) -> str:
+    """_SPACES runs as single spaces, none at the ends: str.split() splits at the same
+    characters, sooner than the pattern replaces them."""
+    return " ".join(text.split())
 # the lookahead lets the matcher pass over plain text without trying each alternative
 _MARKUP = re.compile(r"(?=[<!\]#>*_`|~\[-])(?:<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+)")
 
@@ -48,11 +54,11 @@ _UNSPACED = re.compile("[\x00-\x7f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-
 def fold(text: str) -> str:
     """The form both sides compare: 'Mắc ca Đông' -> 'mac ca dong'; 'المكاديميا' unified."""
     if text.isascii():  # nothing to decompose, strip or unify: the same result, sooner
-        return _SPACES.sub(" ", text.lower().translate(_BLANKS)).strip()
+        return _collapse_spaces(text.lower().translate(_BLANKS))
     if _UNSPACED.fullmatch(text):  # Japanese: composing is all that is left of the long way
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
-        return _SPACES.sub(" ", text.lower().translate(_BLANKS)).strip()
+        return _collapse_spaces(text.lower().translate(_BLANKS))
     return fold_any(text)
 
 
@@ -62,7 +68,7 @@ def fold_any(text: str) -> str:
     text = unicodedata.normalize("NFD", text).lower()
     text = _MARKS.sub("", text).translate(_ARABIC)
     text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", text.translate(_BLANKS)).strip()
+    return _collapse_spaces(text.translate(_BLANKS))
 
 
 def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) -> str:
