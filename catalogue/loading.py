@@ -12,7 +12,7 @@ from typing import Any, Iterator, Sequence
 from catalogue.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.config import SiteConfig
 from catalogue.inputs import FolderStamp, InputScan, stamp_folder
-from catalogue.load import load_entry
+from catalogue.load import IMAGE_SUFFIXES, load_entry
 from catalogue.media import entry_images
 from catalogue.model import EntryKind
 from catalogue.parallel import own_std_streams
@@ -63,6 +63,9 @@ class CachedLoading:
     def probe_folder(self, entry: Any, problems: Problems) -> dict[str, Any]:
         """Image measurements depend on the folder's other files, not on its texts."""
         stamp = self.stamp(entry.kind, entry.src_dir)
+        names = stamp.others.lower()
+        if not any(suffix in names for suffix in IMAGE_SUFFIXES):  # no image file: nothing to look up
+            return {}
         key = digest(self.config_key, "images", entry.rel_dir, stamp.others)
         hit = self.cache.get("records", key)
         if hit is None:
