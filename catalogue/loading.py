@@ -7,7 +7,7 @@ import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from catalogue.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.config import SiteConfig
@@ -28,6 +28,7 @@ class CachedLoading:
         self.cache = cache
         self.workers = workers
         self._measured: dict[str, Any] = {}
+        self._fetched: dict[str, Any] = {}
         self.config_key = digest(PACKAGE_KEY, repr(config))
         self.stamps: dict[tuple[str, str], FolderStamp] = dict(scan.folders) if scan else {}
 
@@ -60,14 +61,24 @@ class CachedLoading:
         self.cache.put_pickled("records", {keys[index]: data for index, data in parsed.items()})
         return results
 
-    def probe_folder(self, entry: Any, problems: Problems) -> dict[str, Any]:
-        """Image measurements depend on the folder's other files, not on its texts."""
+    def _measurement_key(self, entry: Any) -> str | None:
+        """Image measurements depend on the folder's other files, not on its texts; None for
+        a folder without an image file, which needs none."""
         stamp = self.stamp(entry.kind, entry.src_dir)
         names = stamp.others.lower()
-        if not any(suffix in names for suffix in IMAGE_SUFFIXES):  # no image file: nothing to look up
+        if not any(suffix in names for suffix in IMAGE_SUFFIXES):
+            return None
+        return digest(self.config_key, "images", entry.rel_dir, stamp.others)
+
+    def fetch_measurements(self, entries: Iterable[Any]) -> None:
+        """The cached measurements of these entries' folders, in one query (not one a folder)."""
+        self._fetched = self.cache.get_many("records", filter(None, map(self._measurement_key, entries)))
+
+    def probe_folder(self, entry: Any, problems: Problems) -> dict[str, Any]:
+        key = self._measurement_key(entry)
+        if key is None:
             return {}
-        key = digest(self.config_key, "images", entry.rel_dir, stamp.others)
-        hit = self.cache.get("records", key)
+        hit = self._fetched.get(key) or self.cache.get("records", key)
         if hit is None:
             local = Problems()
             hit = self._measured[key] = (entry_images(entry, local), local.items)

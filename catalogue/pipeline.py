@@ -110,6 +110,9 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None,
                             workers if workers is not None else cpu_count())
     content = load_content(config, problems, loading.load_many)
     site = link_site(content, moment.date(), problems)
+    if enabled:
+        loading.fetch_measurements(entry for table in (site.products, site.producers, site.events)
+                                   for entry in table.values())
     media = collect_media(site, problems, loading.probe_folder if enabled else None)
     loading.save_measurements()
     for product in site.products.values():  # images named in product.yaml must be readable
