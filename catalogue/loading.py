@@ -106,14 +106,9 @@ PARSE_BATCH = 64
 _config: SiteConfig | None = None  # set in each parsing process, and only there
 
 
-def parse_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path]], workers: int = 1) -> list[bytes]:
-    """Each folder's (entry, problems), pickled as the cache keeps them; a big site's
-    folders are parsed by `workers` forked processes."""
-    return list(parsed_folders(config, work, workers))
-
-
 def parsed_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path]], workers: int = 1) -> Iterator[bytes]:
-    """parse_folders(), each folder's as soon as it is parsed, in order."""
+    """Each folder's (entry, problems), pickled as the cache keeps them, as soon as it is
+    parsed, in order; a big site's folders are parsed by `workers` forked processes."""
     if workers <= 1 or len(work) < PARSE_BATCH * 4 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (_parse(config, kind, folder) for kind, folder in work)
         return

@@ -320,7 +320,7 @@ def test_parsing_processes_leave_even_when_another_thread_held_stderr_at_the_for
     parsed: list[list[bytes]] = []
     with _stderr_held_at_a_fork() as armed:
         armed.append(True)
-        assert _finishes(lambda: parsed.append(loading.parse_folders(config, work, workers=2)))
+        assert _finishes(lambda: parsed.append(list(loading.parsed_folders(config, work, workers=2))))
     assert len(parsed[0]) == len(work)
 
 

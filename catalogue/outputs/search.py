@@ -23,15 +23,14 @@ FACETS = ("category", "stars", "district", "certification", "market", "producer_
 _ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه",
                          "ـ": None})
 _MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed]")
-_SPACES = re.compile(r"[\s\u00a0\u3000]+")  # what the browser's side collapses
+# the lookahead lets the matcher pass over plain text without trying each alternative
+_MARKUP = re.compile(r"(?=[<!\]#>*_`|~\[-])(?:<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+)")
 
 
 def _collapse_spaces(text: str) -> str:
-    """_SPACES runs as single spaces, none at the ends: str.split() splits at the same
-    characters, sooner than the pattern replaces them."""
+    """Runs of whitespace as single spaces, none at the ends, as the browser's
+    /[\\s\\u00a0\\u3000]+/ and trim() give them: str.split() splits at the same characters."""
     return " ".join(text.split())
-# the lookahead lets the matcher pass over plain text without trying each alternative
-_MARKUP = re.compile(r"(?=[<!\]#>*_`|~\[-])(?:<[^>]*>|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|[#>*_`|~\[\]-]+)")
 
 
 class _PunctuationToSpace(dict):
