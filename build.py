@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from catalogue.cli import main  # noqa: E402
+from catalogue.commands.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

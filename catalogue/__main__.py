@@ -1,5 +1,5 @@
 import sys
 
-from catalogue.cli import main
+from catalogue.commands.cli import main
 
 sys.exit(main())

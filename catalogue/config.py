@@ -9,10 +9,10 @@ from typing import Any, Mapping
 
 from babel import Locale, UnknownLocaleError
 
-from catalogue.codes import Codes, merge_codes
+from catalogue.content.codes import Codes, merge_codes
 from catalogue.problems import Problems
-from catalogue.schema import INVALID, SLUG_RE, Ctx, FieldSpec, RecordSpec, email, text, url
-from catalogue.yamlio import YamlDoc, read_mapping
+from catalogue.content.schema import INVALID, SLUG_RE, Ctx, FieldSpec, RecordSpec, email, text, url
+from catalogue.content.yamlio import YamlDoc, read_mapping
 
 SITE_FILE = "site.yaml"
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sitekit import make_site  # noqa: E402
 
-from catalogue.pipeline import BuildResult, build  # noqa: E402
+from catalogue.build.pipeline import BuildResult, build  # noqa: E402
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 REPO = Path(__file__).resolve().parent.parent

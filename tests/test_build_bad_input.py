@@ -260,7 +260,7 @@ def test_organizer_that_looks_like_a_misspelt_producer_slug_warns(site: Path) ->
     edit(site, "content/events/hoi-thao-che/event.yaml", "organizer: htx-ta-leng", "organizer: htx-ta-lenh")
     from conftest import NOW
 
-    from catalogue.pipeline import build
+    from catalogue.build.pipeline import build
     result = build(site, site / "public", NOW)
     assert result.ok
     assert [p.format() for p in result.problems.warnings] == [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, build_fails, build_ok
 
-from catalogue.pipeline import build
+from catalogue.build.pipeline import build
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -185,7 +185,7 @@ def test_a_sitemap_past_the_protocol_limits_is_split_under_an_index() -> None:
     from conftest import NOW, REPO
 
     from catalogue.outputs.sitemap import sitemap_files
-    from catalogue.pipeline import load_site
+    from catalogue.build.pipeline import load_site
     from catalogue.problems import Problems
 
     loaded = load_site(REPO, Problems(), NOW)

@@ -12,8 +12,8 @@ import pytest
 from conftest import NOW, REPO
 from sitecheck import crawl
 
-from catalogue.bundle import make_bundle
-from catalogue.pdf import pdf_available
+from catalogue.commands.bundle import make_bundle
+from catalogue.commands.pdf import pdf_available
 
 MIDDLE_EAST = {"bach-tra-shan-tuyet-ta-leng", "che-xanh-shan-tuyet-ta-leng", "gao-seng-cu-muong-so",
                "gung-say-lat-muong-so", "hat-mac-ca-say-nut-vo-tam-duong"}  # a few of them

@@ -18,8 +18,8 @@ from typing import Callable, Iterator
 import pytest
 from conftest import NOW, REPO
 
-from catalogue.model import EntryKind
-from catalogue.pipeline import build, load_site
+from catalogue.content.model import EntryKind
+from catalogue.build.pipeline import build, load_site
 from catalogue.problems import Problems
 
 
@@ -74,7 +74,7 @@ def event_body(site: Path) -> None:
 
 def stamped_source_body(site: Path) -> None:
     """The translation names the source it was made from: a source edit makes it stale."""
-    from catalogue.cli import main
+    from catalogue.commands.cli import main
 
     assert main(["i18n", "stamp", "products/che-ta-leng", "en", "--site", str(site)]) == 0
     assert "translation_of:" in (site / "content/products/che-ta-leng/en.md").read_text(encoding="utf-8")
@@ -195,7 +195,7 @@ def _failing_helpers(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     """Make every forked helper fail its first batch in the way `how` says; the main process renders fine."""
     import os
 
-    from catalogue import parallel
+    from catalogue.build import parallel
 
     main, real = os.getpid(), parallel.render_batch
 
@@ -276,7 +276,7 @@ def _stderr_held_at_a_fork() -> Iterator[list[bool]]:
 
 def test_helpers_leave_even_when_another_thread_held_stderr_at_the_fork(monkeypatch: pytest.MonkeyPatch,
                                                                          tmp_path: Path) -> None:
-    from catalogue import parallel
+    from catalogue.build import parallel
 
     stopped: list[int | None] = []
     monkeypatch.setattr(parallel, "HELPER_EXIT_WAIT", 5.0)
@@ -309,7 +309,7 @@ def _finishes(work: Callable[[], object], seconds: float = 30.0) -> bool:
 
 
 def test_parsing_processes_leave_even_when_another_thread_held_stderr_at_the_fork() -> None:
-    from catalogue import loading
+    from catalogue.build import loading
     from catalogue.config import load_config
     from catalogue.problems import Problems
 
@@ -325,7 +325,7 @@ def test_parsing_processes_leave_even_when_another_thread_held_stderr_at_the_for
 
 
 def test_image_encoders_leave_even_when_another_thread_held_stderr_at_the_fork(tmp_path: Path) -> None:
-    from catalogue.media import ensure_encoded, is_cached
+    from catalogue.site.media import ensure_encoded, is_cached
 
     loaded = load_site(REPO, Problems(), NOW)
     assert loaded is not None
@@ -362,7 +362,7 @@ def test_a_failed_build_leaves_the_quick_way_open(site: Path, tmp_path: Path) ->
 
 
 def test_memory_freed_by_a_big_page_is_given_back() -> None:
-    from catalogue import parallel
+    from catalogue.build import parallel
 
     if parallel._TRIM is None:
         pytest.skip("the C library cannot give memory back on demand")

@@ -6,7 +6,7 @@ import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.markup import EXTENSIONS, FOOTNOTES, OPTIONAL_EXTENSIONS, MarkdownRenderer, _BodyExtension, sanitise
+from catalogue.site.markup import EXTENSIONS, FOOTNOTES, OPTIONAL_EXTENSIONS, MarkdownRenderer, _BodyExtension, sanitise
 
 _MARKDOWN_BITS = st.sampled_from([
     "word", " ", "  ", "\n", "\n\n", "    ", "\t", "\r\n", "\r", ": ", ":", "> ", "- ", "* ", "1. ", "1) ", "+ ", "#",

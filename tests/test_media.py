@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import NOW, build_fails, build_ok, messages, page
 from PIL import Image
 
-from catalogue.pipeline import build
+from catalogue.build.pipeline import build
 
 FOLDER = "content/products/che-ta-leng"
 

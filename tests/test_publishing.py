@@ -14,7 +14,7 @@ import pytest
 from conftest import NOW, build_ok, page
 from sitecheck import crawl
 
-from catalogue.pipeline import build
+from catalogue.build.pipeline import build
 
 BASE = "https://example.org/cat/"
 SLUG = "che-ta-leng"

@@ -127,7 +127,7 @@ class FakeTerminal:
 
 
 def test_progress_bar_only_on_a_terminal() -> None:
-    from catalogue.cli import ProgressBar
+    from catalogue.commands.cli import ProgressBar
     terminal, pipe = FakeTerminal(True), FakeTerminal(False)
     for done in range(1, 201):
         ProgressBar.__call__(bar := ProgressBar(terminal, True), done, 200) if done == 1 else bar(done, 200)

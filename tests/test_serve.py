@@ -162,7 +162,7 @@ def test_a_save_made_before_the_watch_began_is_built(site: Path, tmp_path: Path)
     # later, and an editor's save in between must not be lost.
     import threading
 
-    from catalogue.serve import ChangeWatcher, Preview
+    from catalogue.commands.serve import ChangeWatcher, Preview
 
     class NoBrowsers:  # stands for the server's loop: there is nobody to tell about reloads
         def add_callback(self, callback: object) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from catalogue.themes import Theme, ThemeEnvironment, make_environment
+from catalogue.site.themes import Theme, ThemeEnvironment, make_environment
 
 PHYSICAL = re.compile(r"(?<![\w-])(?:(?:margin|padding|border|inset)-(?:left|right)|left|right|"
                       r"float\s*:\s*(?:left|right)|text-align\s*:\s*(?:left|right)|clear\s*:\s*(?:left|right))"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, build_ok, page, text_of
 
-from catalogue.model import Text, pack_body
-from catalogue.translations import source_hash
+from catalogue.content.model import Text, pack_body
+from catalogue.content.translations import source_hash
 
 EN = "content/products/che-ta-leng/en.md"
 VI = "content/products/che-ta-leng/vi.md"
@@ -171,7 +171,7 @@ def test_a_new_language_by_configuration_and_a_po_file(site: Path) -> None:
 ])
 def test_plural_forms_in_every_language(lang: str, count: int, expected: str) -> None:
     from catalogue.config import load_config
-    from catalogue.locales import load_translations
+    from catalogue.site.locales import load_translations
     from catalogue.problems import Problems
 
     problems = Problems()

@@ -8,11 +8,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalogue.model import FieldLines
+from catalogue.content.model import FieldLines
 from catalogue.problems import Problems
-from catalogue.schema import SLUG_RE
-from catalogue.slugs import slugify
-from catalogue.yamlio import parse_yaml, read_text, split_front_matter
+from catalogue.content.schema import SLUG_RE
+from catalogue.content.slugs import slugify
+from catalogue.content.yamlio import parse_yaml, read_text, split_front_matter
 
 
 def test_lines_of_nested_fields() -> None:
@@ -124,7 +124,7 @@ product_fields = st.dictionaries(
 def test_any_product_record_gives_a_record_or_located_problems(tmp_path_factory, fields: dict) -> None:
     import yaml
 
-    from catalogue.pipeline import load_site
+    from catalogue.build.pipeline import load_site
     from sitekit import make_site
 
     site = make_site(tmp_path_factory.mktemp("prop") / "site")

@@ -12,12 +12,12 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from catalogue import urls
+from catalogue.site import urls
 from catalogue.config import SiteConfig
-from catalogue.media import MediaIndex
-from catalogue.model import Site
-from catalogue.translations import status_of
-from catalogue.views import LanguageViews
+from catalogue.site.media import MediaIndex
+from catalogue.content.model import Site
+from catalogue.content.translations import status_of
+from catalogue.site.views import LanguageViews
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("slug", "name", "summary", "url", "category", "category_label", "ocop_stars", "ocop_year",

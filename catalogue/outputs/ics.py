@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from catalogue.model import EventTime
+from catalogue.content.model import EventTime
 
 PRODID = "-//catalogue//OCOP product catalogue//EN"
 

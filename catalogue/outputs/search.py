@@ -13,8 +13,8 @@ import re
 import unicodedata
 from typing import Iterable, Mapping
 
-from catalogue.model import Product, Site
-from catalogue.views import LanguageViews
+from catalogue.content.model import Product, Site
+from catalogue.site.views import LanguageViews
 
 INDEX_VERSION = 1
 BODY_WORDS = 60  # distinct words of the description kept per product: recall without bulk

@@ -7,17 +7,17 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
-from catalogue import urls
-from catalogue.cache import PACKAGE_KEY, BuildCache, digest
+from catalogue.site import urls
+from catalogue.build.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.outputs import ics
 from catalogue.outputs.exports import catalogue_csv, catalogue_json, product_records
 from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
 from catalogue.outputs.search import index_script, search_index
 from catalogue.outputs.sitemap import robots_txt, sitemap_files
-from catalogue.writer import StagedOutput
+from catalogue.build.writer import StagedOutput
 
 if TYPE_CHECKING:
-    from catalogue.pipeline import LoadedSite
+    from catalogue.build.pipeline import LoadedSite
 
 
 def site_file_work(loaded: LoadedSite, output: StagedOutput, languages: tuple[str, ...], web: bool,

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Iterable, Iterator, Mapping
 from xml.sax.saxutils import quoteattr, escape
 
-from catalogue import urls
-from catalogue.plan import Page
+from catalogue.site import urls
+from catalogue.site.plan import Page
 
 
 # The sitemap protocol's limits per file; a bigger site gets several files and an index.

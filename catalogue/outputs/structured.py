@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Sequence
 
-from catalogue import urls
-from catalogue.model import Event, Product
-from catalogue.views import EventView, Img, ProducerView, ProductView
+from catalogue.site import urls
+from catalogue.content.model import Event, Product
+from catalogue.site.views import EventView, Img, ProducerView, ProductView
 
 SCHEMA = "https://schema.org"
 

@@ -9,13 +9,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from catalogue.cache import PACKAGE_KEY, BuildCache, digest
+from catalogue.build.cache import PACKAGE_KEY, BuildCache, digest
 from catalogue.config import SiteConfig
-from catalogue.inputs import FolderStamp, InputScan, stamp_folder
-from catalogue.load import IMAGE_SUFFIXES, load_entry
-from catalogue.media import entry_images
-from catalogue.model import EntryKind
-from catalogue.parallel import own_std_streams
+from catalogue.build.inputs import FolderStamp, InputScan, stamp_folder
+from catalogue.content.load import IMAGE_SUFFIXES, load_entry
+from catalogue.site.media import entry_images
+from catalogue.content.model import EntryKind
+from catalogue.build.parallel import own_std_streams
 from catalogue.problems import Problems
 
 

@@ -22,8 +22,8 @@ from urllib.parse import unquote
 
 from livereload.watcher import Watcher
 
-from catalogue.inputs import entry_folder_of
-from catalogue.pipeline import BuildResult, build, load_site
+from catalogue.build.inputs import entry_folder_of
+from catalogue.build.pipeline import BuildResult, build, load_site
 from catalogue.problems import Problems
 
 PREVIEW = "/_preview/"
@@ -171,7 +171,7 @@ class Preview:
         return "404 Not Found", "text/plain; charset=utf-8", b"not found"
 
     def translation_page(self) -> str:
-        from catalogue.report import build_report
+        from catalogue.commands.report import build_report
 
         problems = Problems()
         loaded = load_site(self.site, problems, self.now)

@@ -19,9 +19,9 @@ from typing import Callable, Iterable, Mapping
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from catalogue.load import IMAGE_SUFFIXES, KIND_FOLDERS
-from catalogue.model import Entry, Site
-from catalogue.parallel import own_std_streams
+from catalogue.content.load import IMAGE_SUFFIXES, KIND_FOLDERS
+from catalogue.content.model import Entry, Site
+from catalogue.build.parallel import own_std_streams
 from catalogue.problems import Problems
 
 MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo

@@ -14,9 +14,9 @@ from typing import Any, Callable, Mapping
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from catalogue.codes import Codes
+from catalogue.content.codes import Codes
 from catalogue.problems import Problems
-from catalogue.yamlio import YamlDoc
+from catalogue.content.yamlio import YamlDoc
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")

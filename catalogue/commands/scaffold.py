@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalogue.codes import Codes
+from catalogue.content.codes import Codes
 from catalogue.config import SiteConfig
-from catalogue.load import KIND_FOLDERS
-from catalogue.model import EntryKind
-from catalogue.schema import PLACEHOLDER, SLUG_RE
-from catalogue.slugs import slugify
+from catalogue.content.load import KIND_FOLDERS
+from catalogue.content.model import EntryKind
+from catalogue.content.schema import PLACEHOLDER, SLUG_RE
+from catalogue.content.slugs import slugify
 
 
 @dataclass(frozen=True)

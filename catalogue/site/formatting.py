@@ -12,8 +12,8 @@ from babel.dates import format_date, format_time, get_timezone_gmt
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
-from catalogue.codes import Codes
-from catalogue.model import EventTime, Money, Quantity
+from catalogue.content.codes import Codes
+from catalogue.content.model import EventTime, Money, Quantity
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal, Mapping, Sequence
 
-from catalogue import urls
+from catalogue.site import urls
 from catalogue.config import SiteConfig
-from catalogue.model import EntryKind, Site
+from catalogue.content.model import EntryKind, Site
 from catalogue.problems import Problems
 
 PageKind = Literal[

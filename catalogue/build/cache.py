@@ -157,7 +157,7 @@ class BuildCache:
 
 def _package_key() -> str:
     """Version plus the code itself: a cache made by other code is never trusted."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     files = sorted(package.rglob("*.py")) + sorted(package.glob("data/*.yaml"))
     return digest("catalogue", __version__, SCHEMA, *(digest(f.read_bytes()) for f in files))
 

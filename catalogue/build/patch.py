@@ -15,23 +15,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence, cast
 
-from catalogue import urls
-from catalogue.cache import BuildCache
+from catalogue.site import urls
+from catalogue.build.cache import BuildCache
 from catalogue.config import load_config
-from catalogue.deps import facts
-from catalogue.inputs import FolderStamp, InputScan
-from catalogue.loading import CachedLoading, load_checked
-from catalogue.locales import load_languages, load_translations
-from catalogue.media import collect_media
-from catalogue.model import Entry, EntryKind, Site
+from catalogue.build.deps import facts
+from catalogue.build.inputs import FolderStamp, InputScan
+from catalogue.build.loading import CachedLoading, load_checked
+from catalogue.site.locales import load_languages, load_translations
+from catalogue.site.media import collect_media
+from catalogue.content.model import Entry, EntryKind, Site
 from catalogue.outputs.search import SCRIPT_PREFIX, SCRIPT_SUFFIX, encode, search_index
-from catalogue.plan import ENTRY_SECTIONS, Page, entry_pages
+from catalogue.site.plan import ENTRY_SECTIONS, Page, entry_pages
 from catalogue.problems import Problems
-from catalogue.render import RenderError, Renderer
-from catalogue.themes import fingerprinted, resolve_theme, static_files
-from catalogue.translations import shown_text
-from catalogue.views import ViewBuilder
-from catalogue.writer import IncrementalOutput
+from catalogue.site.render import RenderError, Renderer
+from catalogue.site.themes import fingerprinted, resolve_theme, static_files
+from catalogue.content.translations import shown_text
+from catalogue.site.views import ViewBuilder
+from catalogue.build.writer import IncrementalOutput
 
 MOST_CHANGED = 16  # more edited entries than this at once: the full build is as quick
 

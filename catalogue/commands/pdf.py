@@ -12,10 +12,10 @@ from datetime import timezone
 from pathlib import Path
 
 
-from catalogue import urls
-from catalogue.media import cached_file, ensure_encoded
-from catalogue.pipeline import LoadedSite
-from catalogue.themes import make_environment
+from catalogue.site import urls
+from catalogue.site.media import cached_file, ensure_encoded
+from catalogue.build.pipeline import LoadedSite
+from catalogue.site.themes import make_environment
 
 
 def pdf_available() -> bool:

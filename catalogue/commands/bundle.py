@@ -15,12 +15,12 @@ from datetime import datetime
 from pathlib import Path
 
 
-from catalogue.link import restrict_to_market
-from catalogue.pipeline import BuildResult, Edition, LoadedSite, default_cache, load_site, write_site
-from catalogue.plan import LISTING_KINDS, plan_pages
+from catalogue.content.link import restrict_to_market
+from catalogue.build.pipeline import BuildResult, Edition, LoadedSite, default_cache, load_site, write_site
+from catalogue.site.plan import LISTING_KINDS, plan_pages
 from catalogue.problems import Problems
-from catalogue.views import ViewBuilder
-from catalogue.writer import StagedOutput
+from catalogue.site.views import ViewBuilder
+from catalogue.build.writer import StagedOutput
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 KINDS = {".html": "HTML", ".webp": "images", ".jpg": "images", ".png": "images", ".svg": "images",
@@ -89,7 +89,7 @@ def make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market: 
         for lang in chosen:
             output.write(f"README-{lang}.txt", _readme(edition_site, edition, lang))
         for lang, name in pdf_files.items():
-            from catalogue.pdf import write_pdf
+            from catalogue.commands.pdf import write_pdf
             write_pdf(edition_site, lang, market, Path(scratch) / name, default_cache(root))
             output.copy(name, Path(scratch) / name)
             result.pdfs.append(name)
@@ -105,7 +105,7 @@ def _pdfs(loaded: LoadedSite, languages: tuple[str, ...], market: str | None, wa
     if wanted is False:
         return {}
     try:
-        from catalogue.pdf import pdf_available
+        from catalogue.commands.pdf import pdf_available
     except ImportError:  # pragma: no cover - the module itself has no hard dependency
         return {}
     if not pdf_available():
@@ -117,7 +117,7 @@ def _pdfs(loaded: LoadedSite, languages: tuple[str, ...], market: str | None, wa
 
 
 def _readme(loaded: LoadedSite, edition: Edition, lang: str) -> bytes:
-    from catalogue.render import render_text
+    from catalogue.site.render import render_text
 
     return render_text(loaded, "bundle_readme.txt", lang, {"bundle": edition.bundle}).encode("utf-8")
 

@@ -12,13 +12,13 @@ from typing import Literal, Mapping, Sequence
 
 from markupsafe import Markup
 
-from catalogue import urls
+from catalogue.site import urls
 from catalogue.config import SiteConfig
-from catalogue.formatting import EventMoment, Formatter
-from catalogue.locales import Language
-from catalogue.media import MediaIndex
-from catalogue.model import Entry, Event, Producer, Product, Site
-from catalogue.translations import ShownText, shown_text
+from catalogue.site.formatting import EventMoment, Formatter
+from catalogue.site.locales import Language
+from catalogue.site.media import MediaIndex
+from catalogue.content.model import Entry, Event, Producer, Product, Site
+from catalogue.content.translations import ShownText, shown_text
 
 Notice = Literal["fallback", "stale"]
 LISTS = {"categories": "categories", "districts": "districts", "markets": "markets"}

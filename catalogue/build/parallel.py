@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from catalogue.heap import keep_alive_objects
-from catalogue.writer import write_claimed
+from catalogue.build.heap import keep_alive_objects
+from catalogue.build.writer import write_claimed
 
 BATCH = 48
 BIG_BATCH = 4 << 20  # bytes of pages in a batch past which the memory they took is given back
@@ -44,7 +44,7 @@ class RenderFailure:
 
 
 def _make_renderer(job: RenderJob, cache: Any) -> Any:
-    from catalogue.render import Renderer
+    from catalogue.site.render import Renderer
 
     loaded, edition = job.loaded, job.edition
     return Renderer(loaded.config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
@@ -53,7 +53,7 @@ def _make_renderer(job: RenderJob, cache: Any) -> Any:
 
 
 def render_batch(job: RenderJob, renderer: Any, indices: Sequence[int]) -> tuple[int, RenderFailure | None]:
-    from catalogue.render import RenderError
+    from catalogue.site.render import RenderError
 
     pages = job.loaded.pages
     written = 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from catalogue import __version__
-from catalogue.pipeline import build, load_site
+from catalogue.build.pipeline import build, load_site
 from catalogue.problems import Problem, Problems
 
 COMMANDS = ("build", "check", "serve")
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_translation_status(args, parser)
         return run_i18n(args.action, args.site)
     if args.command == "serve":
-        from catalogue.serve import serve
+        from catalogue.commands.serve import serve
         return serve(args.site, args.port, args.out, args.now)
     return run_build(args.site, args.out or args.site / "public", args.now, args.quiet,
                      not args.no_cache, args.jobs)
@@ -191,9 +191,9 @@ def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cach
 
 
 def run_i18n(action: str, site: Path) -> int:
-    from catalogue import i18n
+    from catalogue.commands import i18n
     from catalogue.config import load_config
-    from catalogue.themes import resolve_theme
+    from catalogue.site.themes import resolve_theme
 
     problems = Problems()
     config = load_config(site, problems)
@@ -218,9 +218,9 @@ def run_i18n(action: str, site: Path) -> int:
 def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     import json
 
-    from catalogue import report as reports
-    from catalogue.model import Entry
-    from catalogue.translations import source_hash
+    from catalogue.commands import report as reports
+    from catalogue.content.model import Entry
+    from catalogue.content.translations import source_hash
 
     problems = Problems()
     loaded = load_site(args.site, problems, args.now)
@@ -281,8 +281,8 @@ def github_annotation(problem: Problem) -> str:
 
 def run_new(args: argparse.Namespace) -> int:
     from catalogue.config import load_config
-    from catalogue.pipeline import resolve_now
-    from catalogue.scaffold import ScaffoldError, scaffold
+    from catalogue.build.pipeline import resolve_now
+    from catalogue.commands.scaffold import ScaffoldError, scaffold
 
     problems = Problems()
     config = load_config(args.site, problems)
@@ -312,7 +312,7 @@ def _languages(value: str | None) -> list[str] | None:
 
 
 def run_bundle(args: argparse.Namespace) -> int:
-    from catalogue.bundle import make_bundle, size_report
+    from catalogue.commands.bundle import make_bundle, size_report
 
     name = f"catalogue{'-' + args.market if args.market else ''}.zip"
     out = args.out or args.site / "dist" / name
@@ -328,10 +328,10 @@ def run_bundle(args: argparse.Namespace) -> int:
 def run_pdf(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from catalogue.link import restrict_to_market
-    from catalogue.pdf import pdf_available, write_pdf
-    from catalogue.pipeline import default_cache
-    from catalogue.views import ViewBuilder
+    from catalogue.content.link import restrict_to_market
+    from catalogue.commands.pdf import pdf_available, write_pdf
+    from catalogue.build.pipeline import default_cache
+    from catalogue.site.views import ViewBuilder
 
     if not pdf_available():
         print("pdf: WeasyPrint is not installed: pip install 'catalogue[pdf]' (and Debian's "

@@ -17,9 +17,9 @@ from babel.messages.pofile import read_po, write_po
 
 from catalogue import __version__
 from catalogue.config import SiteConfig
-from catalogue.locales import DOMAIN, read_catalog
+from catalogue.site.locales import DOMAIN, read_catalog
 from catalogue.problems import Problems
-from catalogue.themes import Theme
+from catalogue.site.themes import Theme
 
 METHOD_MAP = [("**.html", "jinja2"), ("**.xml", "jinja2"), ("**.txt", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"},

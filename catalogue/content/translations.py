@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from catalogue.model import Entry, Text
+from catalogue.content.model import Entry, Text
 
 Status = Literal["source", "translated", "missing", "stale", "untracked"]
 HASH_LENGTH = 8

@@ -22,9 +22,9 @@ except ImportError:  # pragma: no cover
         return str(escape(s))
 
 from catalogue.builtin import builtin_root
-from catalogue.cache import PACKAGE_KEY, digest
+from catalogue.build.cache import PACKAGE_KEY, digest
 from catalogue.config import SiteConfig
-from catalogue.locales import catalogue_key
+from catalogue.site.locales import catalogue_key
 from catalogue.problems import Problems
 
 DEFAULT_THEME = "default"

@@ -10,15 +10,15 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError, pass_context
 from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
-from catalogue import urls
-from catalogue.cache import digest
+from catalogue.site import urls
+from catalogue.build.cache import digest
 from catalogue.config import SiteConfig
-from catalogue.locales import Language
-from catalogue.markup import MarkdownRenderer
-from catalogue.model import Entry, Site
-from catalogue.plan import LISTING_KINDS, Page
-from catalogue.themes import Theme, make_environment
-from catalogue.views import ViewBuilder
+from catalogue.site.locales import Language
+from catalogue.site.markup import MarkdownRenderer
+from catalogue.content.model import Entry, Site
+from catalogue.site.plan import LISTING_KINDS, Page
+from catalogue.site.themes import Theme, make_environment
+from catalogue.site.views import ViewBuilder
 
 
 # Stands, in a card, for the climb from a page's folder to the site's root ("../../"): no

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping, NamedTuple
 
-from catalogue.cache import PACKAGE_KEY, digest
+from catalogue.build.cache import PACKAGE_KEY, digest
 
 KIND_FOLDERS = (("product", "products"), ("producer", "producers"), ("event", "events"))
 

@@ -19,7 +19,7 @@ from catalogue.config import SiteConfig
 from catalogue.problems import Problems
 
 if TYPE_CHECKING:
-    from catalogue.cache import BuildCache
+    from catalogue.build.cache import BuildCache
 
 Direction = Literal["ltr", "rtl"]
 DOMAIN = "messages"
@@ -95,7 +95,7 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems,
     """Compile the chain of catalogues in memory; the site's strings win over the package's.
 
     `cache` keeps each compiled catalogue by its source's content (only one without problems)."""
-    from catalogue.cache import digest
+    from catalogue.build.cache import digest
 
     chain: gettext.NullTranslations = gettext.NullTranslations()
     for po in reversed(catalogue_files(config, lang)):
@@ -120,7 +120,7 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems,
 
 def catalogue_key(translations: gettext.NullTranslations) -> str:
     """What a chain of catalogues says, as a key: templates are compiled with its messages."""
-    from catalogue.cache import digest
+    from catalogue.build.cache import digest
 
     parts = []
     current: gettext.NullTranslations | None = translations

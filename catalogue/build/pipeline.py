@@ -12,26 +12,26 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
 
-from catalogue import urls
+from catalogue.site import urls
 from catalogue.config import SiteConfig, load_config
-from catalogue.link import link_site
-from catalogue.load import load_content
-from catalogue.locales import Language, load_languages, load_translations
-from catalogue.cache import BuildCache
-from catalogue.heap import collection_paused, keep_alive_objects, release_kept_objects
-from catalogue.inputs import InputScan, scan_inputs
-from catalogue.loading import CachedLoading
-from catalogue.media import MediaIndex, cached_file, collect_media, ensure_encoded
-from catalogue.model import Site
+from catalogue.content.link import link_site
+from catalogue.content.load import load_content
+from catalogue.site.locales import Language, load_languages, load_translations
+from catalogue.build.cache import BuildCache
+from catalogue.build.heap import collection_paused, keep_alive_objects, release_kept_objects
+from catalogue.build.inputs import InputScan, scan_inputs
+from catalogue.build.loading import CachedLoading
+from catalogue.site.media import MediaIndex, cached_file, collect_media, ensure_encoded
+from catalogue.content.model import Site
 from catalogue.outputs.site_files import site_file_work
-from catalogue.plan import LISTING_KINDS, Page, plan_pages
+from catalogue.site.plan import LISTING_KINDS, Page, plan_pages
 from catalogue.problems import Problems
-from catalogue.patch import Snapshot, load_snapshot, save_snapshot, try_patch
-from catalogue.parallel import RenderJob, cpu_count, render_pages
-from catalogue.themes import Theme, fingerprinted, resolve_theme, static_files
-from catalogue.views import ViewBuilder
-from catalogue.deps import add_content_keys, make_keys
-from catalogue.writer import IncrementalOutput, OutputError, StagedOutput, check_output_folder
+from catalogue.build.patch import Snapshot, load_snapshot, save_snapshot, try_patch
+from catalogue.build.parallel import RenderJob, cpu_count, render_pages
+from catalogue.site.themes import Theme, fingerprinted, resolve_theme, static_files
+from catalogue.site.views import ViewBuilder
+from catalogue.build.deps import add_content_keys, make_keys
+from catalogue.build.writer import IncrementalOutput, OutputError, StagedOutput, check_output_folder
 
 Progress = Callable[[int, int], None]
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from catalogue.config import SiteConfig
-from catalogue.markup import body_image_refs
-from catalogue.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
+from catalogue.site.markup import body_image_refs
+from catalogue.content.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
                              Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
                              WebLink, pack_body)
 from catalogue.problems import Problems
-from catalogue.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
-from catalogue.yamlio import parse_yaml, read_mapping, read_text, split_front_matter
+from catalogue.content.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
+from catalogue.content.yamlio import parse_yaml, read_mapping, read_text, split_front_matter
 
 KIND_FOLDERS: Mapping[EntryKind, str] = {"product": "products", "producer": "producers", "event": "events"}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -77,7 +77,7 @@ def _entry_dirs(folder: Path, rel_folder: str, problems: Problems) -> list[Path]
 
 
 def _suggest_slug(name: str) -> str:
-    from catalogue.slugs import slugify
+    from catalogue.content.slugs import slugify
     return slugify(name) or "my-entry"
 
 

@@ -10,13 +10,13 @@ from typing import Mapping
 from babel.messages.catalog import Catalog
 
 from catalogue.config import SiteConfig
-from catalogue.i18n import extract
-from catalogue.load import KIND_FOLDERS
-from catalogue.locales import catalogue_files, read_catalog
-from catalogue.model import Entry, Site
+from catalogue.commands.i18n import extract
+from catalogue.content.load import KIND_FOLDERS
+from catalogue.site.locales import catalogue_files, read_catalog
+from catalogue.content.model import Entry, Site
 from catalogue.problems import Problems
-from catalogue.themes import Theme
-from catalogue.translations import Status, source_hash, status_of
+from catalogue.site.themes import Theme
+from catalogue.content.translations import Status, source_hash, status_of
 
 TEMPLATE_LANGUAGE = "en"  # msgids are English: an English UI needs no catalogue
 

@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date
 
-from catalogue.load import LoadedContent
-from catalogue.model import Entry, Site
+from catalogue.content.load import LoadedContent
+from catalogue.content.model import Entry, Site
 from catalogue.problems import Problems
-from catalogue.schema import SLUG_RE
+from catalogue.content.schema import SLUG_RE
 
 
 def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:

@@ -14,10 +14,10 @@ from typing import Any, Mapping, Sequence
 
 from jinja2 import Environment, TemplateSyntaxError, meta
 
-from catalogue.cache import PACKAGE_KEY, digest
-from catalogue.locales import catalogue_files
-from catalogue.model import Entry
-from catalogue.plan import Page
+from catalogue.build.cache import PACKAGE_KEY, digest
+from catalogue.site.locales import catalogue_files
+from catalogue.content.model import Entry
+from catalogue.site.plan import Page
 
 
 def entry_key(entry: Entry) -> str:
