@@ -15,7 +15,7 @@ from catalogue.content.schema import INVALID, SLUG_RE, Ctx, FieldSpec, RecordSpe
 from catalogue.content.yamlio import YamlDoc, read_mapping
 
 SITE_FILE = "site.yaml"
-LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # whole strings: fullmatch
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _languages(value: Any, path: str, ctx: Ctx) -> Any:
     result: list[str] = []
     for index, item in enumerate(value):
         child = f"{path}[{index}]"
-        if not isinstance(item, str) or not LANG_RE.match(item):
+        if not isinstance(item, str) or not LANG_RE.fullmatch(item):
             ctx.error(child, f"{item!r} is not a language code such as vi, en, ar, ja, zh-Hant")
             continue
         try:
@@ -89,7 +89,7 @@ def _codes(value: Any, path: str, ctx: Ctx) -> Any:
             continue
         for code_, labels in entries.items():
             code_path = f"{list_path}.{code_}"
-            if not SLUG_RE.match(code_):
+            if not SLUG_RE.fullmatch(code_):
                 ctx.error(code_path, f"code {code_!r} must be lowercase letters, digits and single hyphens")
                 continue
             if not isinstance(labels, dict):
@@ -134,20 +134,22 @@ def _spread(values: Mapping[str, str] | None, languages: tuple[str, ...]) -> Map
 def load_config(root: Path, problems: Problems) -> SiteConfig | None:
     doc = read_mapping(root / SITE_FILE, SITE_FILE, problems,
                        f"no {SITE_FILE} in {root}: is --site the site's folder?",
-                       "must hold fields such as title:, base_url:, languages:")
+                       "must hold fields such as title:, base_url:, languages:", kind="site")
     if doc is None:
         return None
     ctx = Ctx(SITE_FILE, doc, merge_codes({}), "en", problems)
-    values = SITE(doc.data, "", ctx)
-    if values is INVALID:
+    # A field in error is reported and left out; the rest still serves to check the content,
+    # so that one run lists every problem (the build refuses to write while there are any).
+    values, _ = SITE.check(doc.data, "", ctx)
+    if "languages" not in values:  # without them no language file can be checked
         return None
     languages: tuple[str, ...] = values["languages"]
     _check_language_keys(doc, values, languages, problems)
-    base_url = values["base_url"]
+    base_url = values.get("base_url", "https://example.invalid/")
     contact = values.get("contact", {})
     return SiteConfig(
         root=root,
-        title=_spread(values["title"], languages),
+        title=_spread(values.get("title"), languages),
         description=_spread(values.get("description"), languages),
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         languages=languages,

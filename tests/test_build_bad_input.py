@@ -103,8 +103,8 @@ def test_image_symlink_escaping_the_folder(site: Path, tmp_path: Path) -> None:
     (site / f"{PRODUCT}/cover.jpg").unlink()
     (site / f"{PRODUCT}/cover.jpg").symlink_to(outside)
     msg = only(messages(build_fails(site)), "images[0]")
-    assert msg == (f"{PRODUCT}/product.yaml:5: images[0]: 'cover.jpg' links to a file outside the entry "
-                   "folder; copy the image here")
+    assert msg == (f"{PRODUCT}/product.yaml:5: images[0]: 'cover.jpg' is a link to a file outside its folder "
+                   f"({outside}); put the file itself here instead of a link")
 
 
 def test_body_image_outside_the_folder(site: Path) -> None:
@@ -122,7 +122,7 @@ def test_body_image_missing_while_the_record_is_broken_too(site: Path) -> None:
                                            "`![code](nope.png)`\n\n![x](gone.png)\n", encoding="utf-8")
     (site / f"{PRODUCT}/product.yaml").write_text("category: [not, a, code]\n", encoding="utf-8")
     found = messages(build_fails(site))
-    assert only(found, "en.md") == f"{PRODUCT}/en.md:9: image 'gone.png' not found in {PRODUCT}/"
+    assert only(found, "en.md") == f"{PRODUCT}/en.md:9: image 'gone.png' not found in {PRODUCT}/; images here: cover.jpg, pack.png"
     assert any(message.startswith(f"{PRODUCT}/product.yaml:1: category") for message in found)
 
 

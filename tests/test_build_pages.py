@@ -217,6 +217,7 @@ def test_a_sitemap_past_the_protocol_limits_is_split_under_an_index() -> None:
 
 def test_markdown_body_is_sanitised(site: Path) -> None:
     from conftest import build_ok
+    (site / "content/products/mac-ca/cover.jpg").write_bytes((site / "content/products/che-ta-leng/cover.jpg").read_bytes())
     (site / "content/products/mac-ca/vi.md").write_text(
         "---\nname: Mắc ca\nsummary: Hạt.\n---\n"
         "Hello <script>alert(1)</script>\n\n<img src=\"cover.jpg\" onerror=\"alert(2)\" alt=\"x\">\n\n"
@@ -235,6 +236,8 @@ def test_markdown_body_is_sanitised(site: Path) -> None:
             assert not value.strip().lower().startswith("javascript:")
     assert prose.cssselect(".table-wrap table td")
     assert prose.cssselect(".footnote li")
+    [raw_image] = prose.cssselect("img")  # raw HTML's image shows the entry's resized copy
+    assert raw_image.get("src").startswith("../../../media/products/mac-ca/cover-")
 
 
 def test_html_in_names_is_escaped(site: Path) -> None:

@@ -25,7 +25,10 @@ def photo_with_exif(path: Path, size=(1600, 1000), orientation: int = 6) -> None
     exif[0x010F] = "CameraMaker"
     exif[0x8825] = {1: "N", 2: (21.0, 24.0, 0.0)}
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif, quality=90)
+    if path.suffix == ".png":  # the content must be what the name says
+        image.save(buffer, "PNG", exif=exif)
+    else:
+        image.save(buffer, "JPEG", exif=exif, quality=90)
     path.write_bytes(buffer.getvalue())
 
 

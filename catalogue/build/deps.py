@@ -90,13 +90,9 @@ class Keys:
         return digest(*base)
 
 
-def template_keys(template_dirs: Sequence[Path]) -> dict[str, str]:
+def template_keys(templates: Mapping[str, Path]) -> dict[str, str]:
     """Per template: a key of its own source and of every template it extends, includes or imports."""
-    sources: dict[str, str] = {}
-    for folder in reversed(template_dirs):  # earlier folders win
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                sources[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+    sources = {name: path.read_text(encoding="utf-8", errors="replace") for name, path in templates.items()}
     env = Environment()
     uses: dict[str, set[str]] = {}
     for name, source in sources.items():
@@ -130,7 +126,7 @@ def make_keys(loaded: Any, edition: Any, static_files: Mapping[str, Any], conten
     for lang in config.languages:
         catalogues = [digest(po.read_bytes()) for po in catalogue_files(config, lang)]
         edition_keys[lang] = digest(shared, lang, *catalogues)
-    keys = Keys(edition_keys, template_keys(loaded.theme.template_dirs), {}, {}, {})
+    keys = Keys(edition_keys, template_keys(loaded.theme.templates), {}, {}, {})
     if content:
         add_content_keys(keys, loaded, edition)
     return keys

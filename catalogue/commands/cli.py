@@ -24,6 +24,16 @@ def _now(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port: use 1 to 65535 (0: any free port)")
+    return number
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catalogue", description="Static multilingual product catalogue.")
     parser.add_argument("--version", action="version", version=f"catalogue {__version__}")
@@ -56,7 +66,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p_serve = sub.add_parser("serve", help="preview on 127.0.0.1 with live reload")
     site_arg(p_serve)
-    p_serve.add_argument("--port", type=int, default=8000)
+    p_serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free one)")
     p_serve.add_argument("--out", type=Path, default=None, help="preview folder (default: a temporary one)")
 
     p_bundle = sub.add_parser("bundle", help="offline zip of the catalogue that works from file://")
@@ -250,16 +260,23 @@ def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentPa
         if lang not in config.languages[1:]:
             parser.error(f"{lang!r} is not a translated language of this site: {list(config.languages[1:])}")
     changed = 0
+    failed = 0
     for entry in entries:
         digest = source_hash(entry.texts[config.source_lang])
         for lang, text in sorted(entry.texts.items()):
             if lang == config.source_lang or (languages and lang not in languages):
                 continue
-            if reports.stamp_text_file(config.root / text.rel_path, digest):
+            try:
+                stamped = reports.stamp_text_file(config.root / text.rel_path, digest)
+            except (reports.StampError, ValueError, OSError) as exc:
+                print(f"{text.rel_path}: not stamped: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            if stamped:
                 changed += 1
                 print(f"stamped {text.rel_path}: translation_of: {digest}")
     print(f"{changed} file(s) stamped")
-    return 0
+    return 1 if failed else 0
 
 
 def github_annotation(problem: Problem) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timezone
 from pathlib import Path
+from typing import Any, Mapping
 
 
 from catalogue.site import urls
@@ -32,7 +33,29 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=3, border=1, dark="#0f3b2c")
 
 
-def pdf_html(loaded: LoadedSite, lang: str, market: str | None, cache_root: Path) -> str:
+def confined_fetcher(allowed: Mapping[str, Path]) -> Any:
+    """WeasyPrint's URL fetcher, serving only the files this catalogue put in its HTML (the
+    resized photos, by their file:// addresses) and data: addresses (the QR codes). Anything
+    else, a file elsewhere on the machine, an address on the network, an attachment, is
+    refused: the PDF is made from text that translators and editors wrote."""
+    from weasyprint.urls import URLFetcher
+
+    class ConfinedFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = allowed.get(url)
+            if path is None:
+                raise ValueError(f"not a file of this catalogue: {url[:80]}")
+            return super().fetch(path.resolve().as_uri(), headers)
+
+    return ConfinedFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+
+def pdf_html(loaded: LoadedSite, lang: str, market: str | None, cache_root: Path,
+             files: dict[str, Path] | None = None) -> str:
+    """The catalogue as HTML for WeasyPrint; `files` gets the file:// address of every local
+    file it shows (and only those may be fetched)."""
     config, views = loaded.config, loaded.views
     language = loaded.languages[lang]
     lv = views.for_language(lang)
@@ -45,7 +68,10 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, cache_root: Path
         asset = loaded.media.get(product.rel_dir, product.images[0]) if product.images else None
         if asset is not None:
             variant = next((v for v in asset.of(asset.fallback_mime) if v.width >= 640), asset.largest)
-            photo = cached_file(cache_root, asset, variant).resolve().as_uri()
+            photo_path = cached_file(cache_root, asset, variant).resolve()
+            photo = photo_path.as_uri()
+            if files is not None:
+                files[photo] = photo_path
         online = urls.absolute(config.base_url, view.card.path)
         products.append({"view": view, "photo": photo, "qr": qr_data_uri(online), "online": online})
     producers = [(lv.producers[slug], views.contact(p)) for slug, p in loaded.site.producers.items()]
@@ -64,9 +90,11 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, cache_root: Path
 def write_pdf(loaded: LoadedSite, lang: str, market: str | None, target: Path, cache_root: Path) -> Path:
     from weasyprint import HTML
 
-    html = pdf_html(loaded, lang, market, cache_root)
+    files: dict[str, Path] = {}
+    html = pdf_html(loaded, lang, market, cache_root, files)
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    document = HTML(string=html, base_url=str(loaded.config.root)).render()
+    # base_url: a folder of its own, so that no relative address means a file of the site
+    document = HTML(string=html, base_url="about:blank", url_fetcher=confined_fetcher(files)).render()
     created = loaded.now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
     document.metadata.created = created
     document.metadata.modified = created

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -133,30 +135,47 @@ def format_table(report: TranslationReport) -> str:
 
 # --- stamping ------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^---[ \t]*\r?$")
-_STAMP = re.compile(r"^translation_of[ \t]*:.*?(\r?)$")
+_FENCE = re.compile(r"---[ \t]*\r?")
+_STAMP = re.compile(r"translation_of[ \t]*:.*?(\r?)")
+
+
+class StampError(Exception):
+    pass
 
 
 def stamp_text_file(path: Path, digest: str) -> bool:
-    """Record `digest` as the file's translation_of, touching no other byte; True if changed."""
+    """Record `digest` as the file's translation_of, touching no other byte; True if changed.
+
+    Only a regular file of the entry's own folder is written (never through a link, which
+    could point anywhere), and it is replaced whole: an interrupted stamp leaves it as it was."""
+    if path.is_symlink() or not path.is_file():
+        raise StampError(f"{path.name} is a link or not a regular file: stamp the file itself")
     text = path.read_text(encoding="utf-8-sig")
     lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0]):
+    if not lines or not _FENCE.fullmatch(lines[0]):
         raise ValueError(f"{path}: no front matter")
-    close = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
+    close = next((i for i in range(1, len(lines)) if _FENCE.fullmatch(lines[i])), None)
     if close is None:
         raise ValueError(f"{path}: front matter is not closed")
     cr = "\r" if lines[0].endswith("\r") else ""
     new_line = f'translation_of: "{digest}"{cr}'
     for index in range(1, close):
-        if _STAMP.match(lines[index]):
+        if _STAMP.fullmatch(lines[index]):
             if lines[index] == new_line:
                 return False
             lines[index] = new_line
             break
     else:
         lines.insert(close, new_line)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write("\n".join(lines))
+        os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return True
 
 

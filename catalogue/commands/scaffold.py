@@ -122,7 +122,7 @@ def scaffold(config: SiteConfig, kind: EntryKind, name: str, lang: str | None, s
     lang = lang or config.source_lang
     if lang not in config.languages:
         raise ScaffoldError(f"--lang {lang!r} is not one of the site's languages {list(config.languages)}")
-    if slug is not None and not SLUG_RE.match(slug):
+    if slug is not None and not SLUG_RE.fullmatch(slug):
         raise ScaffoldError(f"--slug {slug!r} is not a slug: use lowercase letters a-z, digits and single hyphens, "
                             f"e.g. {slugify(slug) or 'my-product'!r}")
     slug = slug or slugify(name)

@@ -134,7 +134,14 @@ class Preview:
     # --- the WSGI application ---------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = unquote(environ.get("PATH_INFO", "/"))
-        if path.startswith(PREVIEW):
+        if not loopback_host(environ.get("HTTP_HOST", "")):
+            # another site's page that made its name point at 127.0.0.1 (DNS rebinding) must
+            # not read the preview, its sources or its report
+            status, content_type, body = "403 Forbidden", "text/plain; charset=utf-8", \
+                b"the preview answers only to http://127.0.0.1 and http://localhost\n"
+        elif "\x00" in path:
+            status, content_type, body = "400 Bad Request", "text/plain; charset=utf-8", b"bad address\n"
+        elif path.startswith(PREVIEW):
             status, content_type, body = self.preview_page(path[len(PREVIEW):])
         else:
             status, content_type, body = self.output_file(path)
@@ -277,6 +284,19 @@ class ChangeWatcher(Watcher):
         self.stopping.set()
 
 
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def loopback_host(host: str) -> bool:
+    """Whether a request's Host header names this machine's loopback address (with any port)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[: name.find("]") + 1] if "]" in name else name
+    else:
+        name = name.split(":", 1)[0]
+    return name in _LOOPBACK_NAMES or name.endswith(".localhost")
+
+
 def _inside(root: Path, rel: str) -> Path | None:
     """`root/rel`, or None when `rel` tries to leave `root`."""
     base = root.resolve()
@@ -296,6 +316,7 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
+            port = probe.getsockname()[1]  # --port 0: the free port the system chose
         except OSError:
             print(f"serve: port {port} is in use (another preview?); choose another with --port", file=sys.stderr)
             if temporary is not None:

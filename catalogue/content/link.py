@@ -41,7 +41,7 @@ def link_site(content: LoadedContent, today: date, problems: Problems) -> Site:
                 events_by_product[slug].append(event.slug)
         if event.organizer is not None and event.organizer in content.producers:
             events_by_producer[event.organizer].append(event.slug)
-        elif event.organizer and SLUG_RE.match(event.organizer) and "-" in event.organizer \
+        elif event.organizer and SLUG_RE.fullmatch(event.organizer) and "-" in event.organizer \
                 and not content.exists("producer", event.organizer):
             problems.warning(event.data_file(), event.field_lines.get("organizer"), "organizer",
                              f"{event.organizer!r} looks like a producer slug, but there is no folder "

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from catalogue.config import SiteConfig
-from catalogue.site.markup import body_image_refs
+from catalogue.content.body import body_image_refs
 from catalogue.content.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
                              Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
                              WebLink, pack_body)
+from catalogue.content.files import check_file, folder_refusal
 from catalogue.problems import Problems
-from catalogue.content.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx
+from catalogue.content.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx, direction_control, unusable_character
 from catalogue.content.yamlio import parse_yaml, read_mapping, read_text, split_front_matter
 
 KIND_FOLDERS: Mapping[EntryKind, str] = {"product": "products", "producer": "producers", "event": "events"}
@@ -43,7 +43,7 @@ def load_content(config: SiteConfig, problems: Problems,
     folders: dict[EntryKind, frozenset[str]] = {}
     work: list[tuple[EntryKind, Path]] = []
     for kind, folder in KIND_FOLDERS.items():
-        entry_dirs = _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems)
+        entry_dirs = _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems, config.root)
         folders[kind] = frozenset(d.name for d in entry_dirs)
         work.extend((kind, entry_dir) for entry_dir in entry_dirs)
     if load_many is None:
@@ -56,8 +56,12 @@ def load_content(config: SiteConfig, problems: Problems,
     return LoadedContent(loaded["product"], loaded["producer"], loaded["event"], folders)
 
 
-def _entry_dirs(folder: Path, rel_folder: str, problems: Problems) -> list[Path]:
+def _entry_dirs(folder: Path, rel_folder: str, problems: Problems, root: Path) -> list[Path]:
     if not folder.is_dir():
+        return []
+    refusal = folder_refusal(folder, root)
+    if refusal is not None:
+        problems.error(rel_folder, None, None, refusal.message)
         return []
     result = []
     for child in sorted(folder.iterdir()):
@@ -67,7 +71,11 @@ def _entry_dirs(folder: Path, rel_folder: str, problems: Problems) -> list[Path]
         if not child.is_dir():
             problems.warning(rel, None, None, "ignored: only folders (one per entry) belong here")
             continue
-        if not SLUG_RE.match(child.name):
+        refusal = folder_refusal(child, folder)
+        if refusal is not None:
+            problems.error(rel, None, None, refusal.message)
+            continue
+        if not SLUG_RE.fullmatch(child.name):
             problems.error(rel, None, None,
                            f"folder name {child.name!r} is not a slug: use lowercase letters a-z, "
                            f"digits and single hyphens (e.g. {_suggest_slug(child.name)!r})")
@@ -93,12 +101,15 @@ def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: P
         return None
     ctx = Ctx(data_rel, doc, config.codes, config.source_lang, problems)
     values = RECORDS[kind](doc.data, "", ctx)
+    if kind == "product":  # also when other fields failed: every problem in one run
+        images = values.get("images", ()) if values is not INVALID else _listed_images(doc.data.get("images"))
+        if not _check_images(entry_dir, images, ctx):
+            values = INVALID
     if values is INVALID or texts is None:
         return None
     common = dict(slug=entry_dir.name, src_dir=entry_dir, rel_dir=rel_dir, texts=texts,
                   field_lines=FieldLines(doc.lines))
     if kind == "product":
-        _check_images(entry_dir, values.get("images", ()), ctx)
         return _product(common, values)
     if kind == "producer":
         return _producer(common, values)
@@ -136,6 +147,7 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
     front = split_front_matter(source, rel, problems)
     if front is None:
         return None
+    body_ok = _check_body(path.parent, rel, front.body, front.body_line, problems)
     doc = parse_yaml(front.yaml_text, rel, problems, line_offset=front.yaml_line_offset)
     if doc is None:
         return None
@@ -144,21 +156,30 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
         return None
     ctx = Ctx(rel, doc, config.codes, config.source_lang, problems)
     values = TEXT(doc.data, "", ctx)
-    if values is INVALID:
+    if values is INVALID or not body_ok:
         return None
     translation_of = values.get("translation_of")
     if translation_of and lang == config.source_lang:
         ctx.warning("translation_of", "only translations carry translation_of; "
                                       "remove it from the source-language file")
         translation_of = None
-    _check_body_images(path.parent, rel, front.body, front.body_line, problems)
     return Text(lang=lang, name=values["name"], summary=values["summary"], packed_body=pack_body(front.body),
                 body_line=front.body_line, translation_of=translation_of, rel_path=rel)
 
 
-def _check_body_images(entry_dir: Path, rel: str, body: str, body_line: int, problems: Problems) -> None:
-    """Images in a Markdown body must be files of its own folder (or web addresses); checked
-    while the body is at hand as text."""
+def _check_body(entry_dir: Path, rel: str, body: str, body_line: int, problems: Problems) -> bool:
+    """A Markdown body holds no control character, and its images are files of its own folder
+    (or web addresses); checked while the body is at hand as text. False: an error was found."""
+    ok = True
+    if unusable_character(body) or direction_control(body):  # seldom: then line by line
+        for line_offset, text in enumerate(body.split("\n")):
+            problem = unusable_character(text)
+            if problem:
+                problems.error(rel, body_line + line_offset, None, problem)
+                ok = False
+            warning = direction_control(text)
+            if warning:
+                problems.warning(rel, body_line + line_offset, None, warning)
     for offset, target in body_image_refs(body):
         if target.startswith(("http://", "https://")):
             continue
@@ -166,28 +187,44 @@ def _check_body_images(entry_dir: Path, rel: str, body: str, body_line: int, pro
         if "/" in target or "\\" in target or target.startswith("."):
             problems.error(rel, line, None, f"image {target!r} must be a file in this entry's folder "
                                             "(no folders, no '..')")
-        elif not (entry_dir / target).is_file():
-            problems.error(rel, line, None, f"image {target!r} not found in {rel.rpartition('/')[0]}/")
+            ok = False
+            continue
+        problem = _image_problem(entry_dir, target, rel.rpartition("/")[0] + "/")
+        if problem is not None:
+            problems.error(rel, line, None, f"image {problem}")
+            ok = False
+    return ok
 
 
-def _check_images(entry_dir: Path, images: tuple[str, ...], ctx: Ctx) -> None:
+def _listed_images(value: Any) -> tuple[str, ...]:
+    """The image names of a product.yaml whose other fields may be wrong."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
+
+
+def _check_images(entry_dir: Path, images: tuple[str, ...], ctx: Ctx) -> bool:
+    """Whether every image named in product.yaml is a usable file of the entry's folder."""
+    usable = True
     for index, name in enumerate(images):
-        field = f"images[{index}]"
-        if "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
-            ctx.error(field, f"{name!r} must be a file name in this folder, with no folders in it")
-            continue
-        if not name.lower().endswith(IMAGE_SUFFIXES):
-            ctx.error(field, f"{name!r} is not a .jpg, .jpeg, .png or .webp image")
-            continue
-        path = entry_dir / name
-        if not path.is_file():
-            present = sorted(p.name for p in entry_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-            ctx.error(field, f"{name!r} not found in this folder"
-                             + (f"; images here: {', '.join(present)}" if present else ""))
-            continue
-        real = Path(os.path.realpath(path))
-        if not real.is_relative_to(Path(os.path.realpath(entry_dir))):
-            ctx.error(field, f"{name!r} links to a file outside the entry folder; copy the image here")
+        problem = _image_problem(entry_dir, name)
+        if problem is not None:
+            ctx.error(f"images[{index}]", problem)
+            usable = False
+    return usable
+
+
+def _image_problem(entry_dir: Path, name: str, where: str = "this folder") -> str | None:
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
+        return f"{name!r} must be a file name in this folder, with no folders in it"
+    if not name.lower().endswith(IMAGE_SUFFIXES):
+        return f"{name!r} is not a .jpg, .jpeg, .png or .webp image"
+    path = entry_dir / name
+    if not path.exists() and not path.is_symlink():
+        present = sorted(p.name for p in entry_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        return f"{name!r} not found in {where}" + (f"; images here: {', '.join(present)}" if present else "")
+    refusal = check_file(path, entry_dir, "image")
+    return f"{name!r} {refusal.message}" if refusal is not None else None
 
 
 def _product(common: dict[str, Any], v: dict[str, Any]) -> Product:

@@ -18,9 +18,11 @@ from catalogue.content.codes import Codes
 from catalogue.problems import Problems
 from catalogue.content.yamlio import YamlDoc
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-URL_RE = re.compile(r"^https?://[^\s<>\"'/]+\.[^\s<>\"']*$|^https?://(localhost|127\.0\.0\.1)(:\d+)?(/[^\s<>\"']*)?$")
+# Patterns that validate input match whole strings (fullmatch): "$" also matches before a
+# final newline, which would let "slug\n" through.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+EMAIL_RE = re.compile(r"[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+")
+URL_RE = re.compile(r"https?://[^\s<>\"'/]+\.[^\s<>\"']*|https?://(localhost|127\.0\.0\.1)(:\d+)?(/[^\s<>\"']*)?")
 CURRENCIES = frozenset(list_currencies())
 
 
@@ -82,6 +84,12 @@ def text(value: Any, path: str, ctx: Ctx) -> Any:
     if isinstance(value, str):
         if not value.strip():
             return ctx.error(path, "must not be empty")
+        problem = unusable_character(value)
+        if problem:
+            return ctx.error(path, problem)
+        bidi = direction_control(value)
+        if bidi:
+            ctx.warning(path, bidi)
         return value.strip()
     if isinstance(value, (int, float, bool, date)):
         hint = ""
@@ -94,6 +102,38 @@ def text(value: Any, path: str, ctx: Ctx) -> Any:
     return ctx.error(path, f"must be text, not {_describe(value)}")
 
 
+# C0 controls but tab, line feed and carriage return; DEL and the C1 controls; lone
+# surrogates and the two noncharacters XML refuses. None is visible, and each makes a feed,
+# a calendar or a page invalid.
+_UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Embeddings, overrides and isolates: invisible, they reorder the text around them.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _code_point(char: str) -> str:
+    import unicodedata
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def unusable_character(value: str) -> str | None:
+    """Why `value` cannot be published (a control character), or None."""
+    found = _UNUSABLE.search(value)
+    if found is None:
+        return None
+    return (f"contains the invisible control character {_code_point(found.group())} at character "
+            f"{found.start() + 1}; delete it (it makes feeds and calendars invalid)")
+
+
+def direction_control(value: str) -> str | None:
+    """A warning for text holding a bidirectional control, or None."""
+    found = _DIRECTION_CONTROLS.search(value)
+    if found is None:
+        return None
+    return (f"contains the invisible direction control {_code_point(found.group())}, which can make "
+            "the text around it read in a misleading order; delete it")
+
+
 def integer(low: int | None = None, high: int | None = None) -> Spec:
     def check(value: Any, path: str, ctx: Ctx) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -102,6 +142,19 @@ def integer(low: int | None = None, high: int | None = None) -> Spec:
             return ctx.error(path, f"must be between {low} and {high}, not {value}")
         return value
     return check
+
+
+MAX_NUMBER = Decimal(10) ** 15  # amounts and quantities: more digits than Babel's formats keep
+MAX_DECIMALS = 4
+# Dates a page, a feed and a calendar can all show (a year-1 time with an offset has no UTC
+# time; the day after 9999-12-31, which a calendar's all-day end needs, does not exist).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _year_problem(value: date) -> str | None:
+    if FIRST_YEAR <= value.year <= LAST_YEAR:
+        return None
+    return f"the year {value.year} is out of range: write a date between {FIRST_YEAR} and {LAST_YEAR}"
 
 
 def number(value: Any, path: str, ctx: Ctx) -> Any:
@@ -113,20 +166,33 @@ def number(value: Any, path: str, ctx: Ctx) -> Any:
         return ctx.error(path, f"must be a number, not {value!r}")
     if not amount.is_finite() or amount <= 0:
         return ctx.error(path, "must be a number greater than zero")
+    if amount >= MAX_NUMBER:
+        return ctx.error(path, f"{raw_number(value, path, ctx)} is too large: write a number below "
+                               "1,000,000,000,000,000 (without separators)")
+    if amount.as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]
+        return ctx.error(path, f"{raw_number(value, path, ctx)} has too many decimals: at most {MAX_DECIMALS}")
     return amount
 
 
+def raw_number(value: Any, path: str, ctx: Ctx) -> str:
+    return ctx.doc.raw.get(path, str(value)).strip() if not isinstance(value, str) else value.strip()
+
+
 def a_date(value: Any, path: str, ctx: Ctx) -> Any:
+    day: date | None = None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             pass
-    return ctx.error(path, f"must be a date written YYYY-MM-DD, e.g. 2027-06-30, not {_describe(value)}")
+    if day is None:
+        return ctx.error(path, f"must be a date written YYYY-MM-DD, e.g. 2027-06-30, not {_describe(value)}")
+    problem = _year_problem(day)
+    return ctx.error(path, problem) if problem else day
 
 
 def moment(value: Any, path: str, ctx: Ctx) -> Any:
@@ -142,9 +208,11 @@ def moment(value: Any, path: str, ctx: Ctx) -> Any:
         if value.tzinfo is None or value.utcoffset() is None:
             return ctx.error(path, "needs its UTC offset, e.g. 2027-03-15T08:30:00+07:00 "
                                    "(+07:00 is Vietnam time)")
-        return value
+        problem = _year_problem(value.date())
+        return ctx.error(path, problem) if problem else value
     if isinstance(value, date):
-        return value
+        problem = _year_problem(value)
+        return ctx.error(path, problem) if problem else value
     return ctx.error(path, f"must be a date or a date and time, not {_describe(value)}")
 
 
@@ -152,7 +220,7 @@ def url(value: Any, path: str, ctx: Ctx) -> Any:
     checked = text(value, path, ctx)
     if checked is INVALID:
         return checked
-    if not URL_RE.match(checked):
+    if not URL_RE.fullmatch(checked):
         return ctx.error(path, f"must be a full web address starting with https:// or http://, not {checked!r}")
     return checked
 
@@ -161,7 +229,7 @@ def email(value: Any, path: str, ctx: Ctx) -> Any:
     checked = text(value, path, ctx)
     if checked is INVALID:
         return checked
-    if not EMAIL_RE.match(checked):
+    if not EMAIL_RE.fullmatch(checked):
         return ctx.error(path, f"is not an email address: {checked!r}")
     return checked
 
@@ -170,7 +238,7 @@ def slug(value: Any, path: str, ctx: Ctx) -> Any:
     checked = text(value, path, ctx)
     if checked is INVALID:
         return checked
-    if not SLUG_RE.match(checked):
+    if not SLUG_RE.fullmatch(checked):
         return ctx.error(path, f"{checked!r} is not a slug: use lowercase letters a-z, digits and "
                                "single hyphens, e.g. che-shan-tuyet")
     return checked
@@ -243,8 +311,15 @@ class RecordSpec:
     noun: str = "field"
 
     def __call__(self, value: Any, path: str, ctx: Ctx) -> Any:
+        result, ok = self.check(value, path, ctx)
+        return result if ok else INVALID
+
+    def check(self, value: Any, path: str, ctx: Ctx) -> tuple[dict[str, Any], bool]:
+        """The fields that are valid, and whether all were: a caller that can go on with
+        part of a record (site.yaml, for the content's own checks) takes the first."""
         if not isinstance(value, dict):
-            return ctx.error(path, f"must be a group of fields ({', '.join(self.fields)}), not {_describe(value)}")
+            ctx.error(path, f"must be a group of fields ({', '.join(self.fields)}), not {_describe(value)}")
+            return {}, False
         result: dict[str, Any] = {}
         ok = True
         for key, raw in value.items():
@@ -276,7 +351,7 @@ class RecordSpec:
                 ok = False
             else:
                 result[name] = checked
-        return result if ok else INVALID
+        return result, ok
 
 
 def _closest(word: str, candidates: Mapping[str, Any]) -> str | None:

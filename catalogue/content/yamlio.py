@@ -16,6 +16,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from catalogue.content.files import Refusal, read_input
 from catalogue.problems import Problems
 
 try:  # the C loader is several times faster on large sites
@@ -146,12 +147,13 @@ def _syntax_hint(what: str) -> str:
     return ""
 
 
-def read_text(src_path: Path, rel_path: str, problems: Problems) -> str | None:
-    """Read a UTF-8 text file; a stray byte is reported with its line, not a traceback."""
-    try:
-        raw = src_path.read_bytes()
-    except OSError as exc:
-        problems.error(rel_path, None, None, f"cannot read file: {exc.strerror or exc}")
+def read_text(src_path: Path, rel_path: str, problems: Problems, folder: Path | None = None,
+              kind: str = "text") -> str | None:
+    """Read a UTF-8 text file of `folder` (default: its own); a stray byte is reported with its
+    line, a link out of the folder or an oversized file with what to do, never a traceback."""
+    raw = read_input(src_path, folder if folder is not None else src_path.parent, kind)
+    if isinstance(raw, Refusal):
+        problems.error(rel_path, None, None, raw.message)
         return None
     try:
         text = raw.decode("utf-8")
@@ -163,7 +165,8 @@ def read_text(src_path: Path, rel_path: str, problems: Problems) -> str | None:
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
-        problems.error(rel_path, None, None, "file contains NUL bytes; is it a text file?")
+        problems.error(rel_path, text.count("\n", 0, text.index("\x00")) + 1, None,
+                       "file contains NUL bytes; is it a text file?")
         return None
     return text
 
@@ -176,19 +179,19 @@ class FrontMatter:
     body_line: int  # file line where the body starts
 
 
-_FENCE = re.compile(r"^---[ \t]*\r?$")
+_FENCE = re.compile(r"---[ \t]*\r?")
 
 
 def split_front_matter(text: str, rel_path: str, problems: Problems) -> FrontMatter | None:
     """Split `---` YAML front matter from the Markdown body."""
     lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0]):
+    if not lines or not _FENCE.fullmatch(lines[0]):
         problems.error(rel_path, 1, None,
                        "missing front matter: the file must begin with a line '---', then "
                        "'name:' and 'summary:', then another '---'")
         return None
     for index in range(1, len(lines)):
-        if _FENCE.match(lines[index]):
+        if _FENCE.fullmatch(lines[index]):
             yaml_text = "\n".join(lines[1:index])
             body = "\n".join(lines[index + 1:])
             return FrontMatter(yaml_text, 1, body, index + 2)
@@ -197,12 +200,13 @@ def split_front_matter(text: str, rel_path: str, problems: Problems) -> FrontMat
     return None
 
 
-def read_mapping(path: Path, rel_path: str, problems: Problems, missing: str, not_mapping: str) -> YamlDoc | None:
+def read_mapping(path: Path, rel_path: str, problems: Problems, missing: str, not_mapping: str,
+                 kind: str = "data") -> YamlDoc | None:
     """A YAML file that must exist and hold fields; each way it can fail is one clear problem."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         problems.error(rel_path, None, None, missing)
         return None
-    source = read_text(path, rel_path, problems)
+    source = read_text(path, rel_path, problems, kind=kind)
     if source is None:
         return None
     doc = parse_yaml(source, rel_path, problems)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -85,13 +86,32 @@ def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: 
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), check_circular=False) + "\n").encode("utf-8")
 
 
+_FORMULA_STARTS = frozenset("=+-@")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A cell a spreadsheet shows as the text it is, never runs as a formula.
+
+    As OWASP advises for CSV injection: a text that begins with =, +, - or @, also after
+    leading spaces or tabs and in their full-width or small forms (＝, ﹢ ...), or with a
+    tab or carriage return, gets a leading apostrophe, which spreadsheets take as "text"."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in "\t\r":
+        return "'" + value
+    first = value.lstrip()[:1]
+    if first and (first in _FORMULA_STARTS or unicodedata.normalize("NFKC", first)[:1] in _FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex,
                   records: list[dict[str, Any]] | None = None) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in records if records is not None else product_records(config, site, views, media):
-        writer.writerow([
+        writer.writerow([spreadsheet_cell(cell) for cell in (
             r["slug"], r["name"], r["summary"], r["url"], r["category"]["code"], r["category"]["label"],
             r["ocop"]["stars"], r["ocop"]["year"], r["ocop"]["certificate"] or "", r["ocop"]["valid_until"] or "",
             r["district"]["code"], r["district"]["label"], r["producer"]["slug"], r["producer"]["name"],
@@ -102,5 +122,5 @@ def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: M
             r["moq"]["quantity"] if r["moq"] else "", r["moq"]["unit"] if r["moq"] else "",
             r["shelf_life_days"] or "", "; ".join(m["url"] for m in r["marketplaces"]), r["updated"] or "",
             r["images"][0] if r["images"] else "", r["text_language"], r["translation_status"],
-        ])
+        )])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM makes spreadsheets read UTF-8

@@ -14,10 +14,14 @@ import unicodedata
 from typing import Iterable, Mapping
 
 from catalogue.content.model import Product, Site
+from catalogue.outputs.embed import escape_json_text
 from catalogue.site.views import LanguageViews
 
 INDEX_VERSION = 1
 BODY_WORDS = 60  # distinct words of the description kept per product: recall without bulk
+# and at most this many bytes of them (UTF-8): an unspaced script (Japanese) makes whole
+# phrases of its "words", of three bytes a character
+BODY_BYTES = 600
 FACETS = ("category", "stars", "district", "certification", "market", "producer_type")
 
 _ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه",
@@ -79,6 +83,7 @@ def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) ->
     """
     kept = {} if kept is None else kept
     seen: dict[str, None] = {}
+    length = 0
     for token in dict.fromkeys(_MARKUP.sub(" ", markdown).split()):
         words = kept.get(token)
         if words is None:
@@ -89,7 +94,11 @@ def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) ->
                 kept[token] = words
         for word in words:
             if word not in seen:
+                size = len(word) if word.isascii() else len(word.encode("utf-8"))
+                if length + size > BODY_BYTES:
+                    return " ".join(seen)
                 seen[word] = None
+                length += size + 1
                 if len(seen) == BODY_WORDS:
                     return " ".join(seen)
     return " ".join(seen)
@@ -170,7 +179,8 @@ SCRIPT_SUFFIX = ";\n"
 
 def encode(value: object) -> str:
     """JSON as the index file holds it: an item encoded alone is the same text as inside it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False, check_circular=False)
+    return escape_json_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False,
+                                       check_circular=False))
 
 
 def index_script(index: Mapping[str, object]) -> bytes:

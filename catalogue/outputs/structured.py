@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping, Sequence
 
+from catalogue.outputs.embed import embedded_json
 from catalogue.site import urls
 from catalogue.content.model import Event, Product
 from catalogue.site.views import EventView, Img, ProducerView, ProductView
@@ -12,13 +12,9 @@ from catalogue.site.views import EventView, Img, ProducerView, ProductView
 SCHEMA = "https://schema.org"
 
 
-# made once, not per block; blocks are trees, built here: no cycle to look for
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
-
-
 def dumps(data: Mapping[str, Any]) -> str:
-    """JSON safe inside <script>: no '</' can close the element early."""
-    return _ENCODER.encode(data).replace("</", "<\\/")
+    """JSON safe inside <script> (see embed.py)."""
+    return embedded_json(data)
 
 
 def image_urls(base_url: str, images: Sequence[Img]) -> list[str]:

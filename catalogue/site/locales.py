@@ -16,7 +16,9 @@ from babel.messages.pofile import PoFileError, read_po
 
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
+from catalogue.content.files import Refusal, read_input
 from catalogue.problems import Problems
+from catalogue.site.pocheck import check_messages, check_plural_forms, check_syntax, header_line
 
 if TYPE_CHECKING:
     from catalogue.build.cache import BuildCache
@@ -58,36 +60,60 @@ def load_languages(config: SiteConfig) -> Mapping[str, Language]:
     return {code: make_language(code) for code in config.languages}
 
 
-def catalogue_files(config: SiteConfig, lang: str) -> list[Path]:
-    """The .po files for `lang`, most specific first: site, theme, package."""
+def catalogue_sources(config: SiteConfig, lang: str) -> list[tuple[Path, Path]]:
+    """The .po files for `lang`, most specific first (site, theme, package), each with the
+    locales folder it must stay inside."""
     candidates = [
         config.root / "locales",
         config.root / "themes" / config.theme / "locales",
         builtin_root() / "locales",
     ]
     seen: set[str] = set()
-    files: list[Path] = []
+    files: list[tuple[Path, Path]] = []
     for folder in candidates:
         po = folder / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
         key = os.path.realpath(po)
-        if po.is_file() and key not in seen:
+        if (po.exists() or po.is_symlink()) and key not in seen:
             seen.add(key)
-            files.append(po)
+            files.append((po, folder))
     return files
 
 
-def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems) -> Catalog | None:
-    try:
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang.replace("-", "_"), abort_invalid=True)
-    except (PoFileError, ValueError, UnicodeDecodeError) as exc:
-        problems.error(rel_path, getattr(exc, "lineno", None), None, f"cannot read catalogue: {exc}")
+def catalogue_files(config: SiteConfig, lang: str) -> list[Path]:
+    """The .po files for `lang`, most specific first: site, theme, package."""
+    return [po for po, _ in catalogue_sources(config, lang)]
+
+
+def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems,
+                 folder: Path | None = None) -> Catalog | None:
+    """A .po file, checked line by line and message by message (see pocheck.py); None when
+    it has an error (each one reported with its line)."""
+    data = read_input(po_path, folder if folder is not None else po_path.parent, "catalogue")
+    if isinstance(data, Refusal):
+        problems.error(rel_path, None, None, data.message)
         return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.error(rel_path, data.count(b"\n", 0, exc.start) + 1, None,
+                       f"file is not valid UTF-8 (byte 0x{data[exc.start]:02X}); save it as UTF-8")
+        return None
+    before = len(problems.errors)
+    if not check_syntax(text, rel_path, problems):
+        return None
+    try:
+        catalog = read_po(io.BytesIO(data), locale=lang.replace("-", "_"), abort_invalid=True)
+    except (PoFileError, ValueError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None) or header_line(text, "Plural-Forms")
+        problems.error(rel_path, line, None, f"cannot read catalogue: {exc}")
+        return None
+    check_plural_forms(catalog, text, rel_path, problems)
+    check_messages(catalog, rel_path, problems)
     for message, errors in catalog.check():
         for error in errors:
             problems.error(rel_path, message.lineno, str(message.id if isinstance(message.id, str)
                                                          else message.id[0]), str(error))
-    return catalog
+    return catalog if len(problems.errors) == before else None
 
 
 def load_translations(config: SiteConfig, lang: str, problems: Problems,
@@ -98,13 +124,17 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems,
     from catalogue.build.cache import digest
 
     chain: gettext.NullTranslations = gettext.NullTranslations()
-    for po in reversed(catalogue_files(config, lang)):
-        key = digest("compiled catalogue", lang, po.read_bytes())
+    for po, folder in reversed(catalogue_sources(config, lang)):
+        rel = _display_path(po, config.root)
+        data = read_input(po, folder, "catalogue")
+        if isinstance(data, Refusal):
+            problems.error(rel, None, None, data.message)
+            continue
+        key = digest("compiled catalogue", lang, data)
         compiled = cache.get("records", key) if cache is not None else None
         if not isinstance(compiled, bytes):
-            rel = _display_path(po, config.root)
             before = len(problems.items)
-            catalog = read_catalog(po, lang, rel, problems)
+            catalog = read_catalog(po, lang, rel, problems, folder)
             if catalog is None:
                 continue
             buffer = io.BytesIO()
@@ -112,7 +142,11 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems,
             compiled = buffer.getvalue()
             if cache is not None and len(problems.items) == before:
                 cache.put_many("records", {key: compiled})
-        translations = gettext.GNUTranslations(io.BytesIO(compiled))
+        try:
+            translations = gettext.GNUTranslations(io.BytesIO(compiled))
+        except (ValueError, OSError, UnicodeDecodeError) as exc:  # checked above; a damaged cache row
+            problems.error(rel, None, None, f"cannot use catalogue: {exc}")
+            continue
         translations.add_fallback(chain)
         chain = translations
     return chain

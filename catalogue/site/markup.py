@@ -40,7 +40,7 @@ ALLOWED_ATTRIBUTES = {
     "q": {"cite"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
-_RELATIVE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_RELATIVE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 ImageResolver = Callable[[str], "tuple[str, int, int] | None"]
 
 
@@ -67,13 +67,19 @@ class _BodyTree(Treeprocessor):
             parent.insert(index, wrapper)
         for image in root.iter("img"):
             src = image.get("src", "")
-            if _RELATIVE_FILE.match(src):
-                resolved = self.renderer.resolve(src)
-                if resolved is not None:
-                    url, width, height = resolved
-                    image.set("src", url)
-                    image.set("width", str(width))
-                    image.set("height", str(height))
+            resolved = self.renderer.resolve(src) if _RELATIVE_FILE.fullmatch(src) else None
+            if resolved is not None:
+                url, width, height = resolved
+                image.set("src", url)
+                image.set("width", str(width))
+                image.set("height", str(height))
+                self.renderer.produced.add(url)
+            elif not src.startswith(("https://", "http://")):
+                # not a file of the entry's folder (loading reports it): never a path elsewhere
+                alt = image.get("alt", "")
+                image.clear()
+                image.tag, image.text = "span", alt
+                continue
             image.set("loading", "lazy")
             image.set("decoding", "async")
 
@@ -293,7 +299,9 @@ class MarkdownRenderer:
 
     def __init__(self) -> None:
         self.resolve: ImageResolver = _no_images
+        self.produced: set[str] = set()  # image addresses the tree pass wrote, for raw HTML's check
         self._converters: dict[tuple[str, ...], _Converter] = {}
+        self._raw_html_cleaner = _cleaner(self._raw_image_source)
 
     def _make(self, wanted: tuple[str, ...]) -> _Converter:
         md = markdown.Markdown(
@@ -343,47 +351,39 @@ class MarkdownRenderer:
     def render(self, source: str, resolve: "ImageResolver | None" = None) -> str:
         """Markdown -> safe HTML; `resolve` maps an image file of the entry to (url, width, height)."""
         self.resolve = resolve or _no_images
+        self.produced = set()
         md = self.converter(source)
         md.reset()
-        return sanitise(md.convert(source))
+        html = md.convert(source)
+        if "<img" in html and "<img" in source.lower():  # raw HTML may hold an image of its own
+            return self._raw_html_cleaner(html)
+        return sanitise(html)
+
+    def _raw_image_source(self, tag: str, attribute: str, value: str) -> str | None:
+        """nh3's attribute filter: an image in raw HTML shows a file of the entry's folder (as
+        its resized copy) or a web address, nothing else."""
+        if tag != "img" or attribute != "src":
+            return value
+        if value in self.produced or value.startswith(("https://", "http://")):
+            return value
+        resolved = self.resolve(value) if _RELATIVE_FILE.fullmatch(value) else None
+        return resolved[0] if resolved is not None else None
 
 
 _DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template"}
 
 
-def _clean_with_nh3(html: str) -> str:
-    return nh3.clean(html, tags=ALLOWED_TAGS, clean_content_tags=_DROPPED_WITH_CONTENT,
-                     attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
-                     strip_comments=True)
+def _cleaner(attribute_filter: "Callable[[str, str, str], str | None] | None" = None) -> Callable[[str], str]:
+    """nh3's sanitiser with our rules. A Cleaner holds its rules once, where nh3.clean
+    rebuilds them on every call."""
+    options: dict[str, Any] = dict(
+        tags=ALLOWED_TAGS, clean_content_tags=_DROPPED_WITH_CONTENT, attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES, filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
+        strip_comments=True)
+    if attribute_filter is not None:
+        options["attribute_filter"] = attribute_filter
+    cleaner: Callable[[str], str] = nh3.Cleaner(**options).clean
+    return cleaner
 
 
-# A Cleaner holds its rules once, where nh3.clean rebuilds them on every call.
-sanitise: Callable[[str], str] = nh3.Cleaner(
-    tags=ALLOWED_TAGS, clean_content_tags=_DROPPED_WITH_CONTENT, attributes=ALLOWED_ATTRIBUTES,
-    url_schemes=URL_SCHEMES, filter_style_properties={"text-align"}, link_rel="noopener noreferrer",
-    strip_comments=True,
-).clean if hasattr(nh3, "Cleaner") else _clean_with_nh3
-
-
-BODY_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
-
-
-_NOT_MARKDOWN = re.compile(r"<!--.*?-->|^(```|~~~).*?^\1|`[^`\n]*`", re.S | re.M)
-
-
-def body_image_refs(source: str) -> list[tuple[int, str]]:
-    """(line within body, target) of every Markdown image, for checking before rendering.
-
-    Comments and code are blanked first (keeping their line breaks): an example in them is
-    not an image.
-    """
-    if "![" not in source:  # blanking only turns characters into spaces: it makes no image
-        return []
-    source = _NOT_MARKDOWN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
-    refs = []
-    for match in BODY_IMAGE_RE.finditer(source):
-        refs.append((source.count("\n", 0, match.start()), match.group(1)))
-    return refs
-
-
+sanitise: Callable[[str], str] = _cleaner()

@@ -20,12 +20,12 @@ from typing import Callable, Iterable, Mapping
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalogue.content.load import IMAGE_SUFFIXES, KIND_FOLDERS
+from catalogue.content.files import Refusal, check_file, read_input
 from catalogue.content.model import Entry, Site
 from catalogue.build.parallel import own_std_streams
 from catalogue.problems import Problems
 
 MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo
-MAX_BYTES = 25_000_000
 WIDTHS = (320, 640, 1280)
 QUALITY = {"webp": 80, "jpg": 82}
 PIPELINE_VERSION = "1"  # bump when encoding changes, so caches are not reused
@@ -109,24 +109,45 @@ def entry_images(entry: Entry, problems: Problems) -> dict[str, ImageAsset | Non
     found: dict[str, ImageAsset | None] = {}
     folder = KIND_FOLDERS[entry.kind]
     for path in sorted(entry.src_dir.iterdir()):
-        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
             continue
-        if not Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(entry.src_dir))):
-            continue  # a link out of the folder: reported by the loader, never read
+        if check_file(path, entry.src_dir, "image") is not None:
+            continue  # a link out of the folder, a folder named x.jpg: reported if used, never read
         found[path.name] = probe(path, f"{entry.rel_dir}/{path.name}", f"media/{folder}/{entry.slug}", problems)
     return found
 
 
+# What each file name promises, in Pillow's names: nothing else is opened (no GIF, TIFF or
+# PostScript handed to Ghostscript under a .jpg name).
+FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
+
+def open_image(data: bytes, suffix: str) -> Image.Image:
+    """An image of the format its suffix names, from its bytes; raises ValueError otherwise."""
+    expected = FORMATS[suffix.lower()]
+    try:
+        image = Image.open(io.BytesIO(data), formats=[expected])
+    except UnidentifiedImageError:
+        try:
+            with Image.open(io.BytesIO(data)) as other:
+                actual = other.format
+        except Exception:  # noqa: BLE001 - anything Pillow cannot read is no image of ours
+            actual = None
+        if actual:
+            raise ValueError(f"the file is a {actual} image, not the {expected} its name ({suffix}) says; "
+                             f"save it as {expected} or rename it") from None
+        raise ValueError(f"the file is not a {expected} image (damaged, or another kind of file)") from None
+    return image
+
+
 def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset | None:
     """Measure an image (after EXIF rotation), or report why it cannot be used."""
+    data = read_input(path, path.parent, "image")
+    if isinstance(data, Refusal):
+        problems.error(rel, None, None, f"image file {data.message}")
+        return None
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            problems.error(rel, None, None, f"image file is {size / 1e6:.0f} MB; save it smaller than "
-                                            f"{MAX_BYTES // 1_000_000} MB (e.g. 2000 pixels wide, JPEG quality 85)")
-            return None
-        data = path.read_bytes()
-        with Image.open(io.BytesIO(data)) as image:
+        with open_image(data, path.suffix) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 problems.error(rel, None, None, f"image is {width}×{height} pixels; resize it below "
@@ -135,9 +156,13 @@ def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset 
             orientation = image.getexif().get(EXIF_ORIENTATION, 1)
             has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
             image.load()  # decode fully: a truncated file fails here, not in the middle of a build
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        problems.error(rel, None, None, f"cannot read image: {exc.__class__.__name__}: "
-                                        f"{str(exc) or 'the file is damaged or not an image'}")
+    except ValueError as exc:
+        problems.error(rel, None, None, f"cannot use image: {exc}")
+        return None
+    except (OSError, SyntaxError, Image.DecompressionBombError, EOFError) as exc:
+        reason = str(exc) or "the file is damaged"
+        problems.error(rel, None, None, f"cannot read image: {reason} (save it again as a "
+                                        f"{FORMATS[path.suffix.lower()]} file)")
         return None
     if orientation in (5, 6, 7, 8):
         width, height = height, width
@@ -171,11 +196,18 @@ def is_cached(cache_root: Path, asset: ImageAsset) -> bool:
     return all(cached_file(cache_root, asset, v).is_file() for v in asset.variants)
 
 
+class ImageChanged(Exception):
+    """The image file changed while the build ran: the next build takes the new one."""
+
+
 def encode(asset: ImageAsset, cache_root: Path) -> None:
     """Write every variant of `asset` into the cache (atomically: a crash leaves no half file)."""
     folder = cache_folder(cache_root, asset)
     folder.mkdir(parents=True, exist_ok=True)
-    with Image.open(asset.src_path) as original:
+    data = read_input(asset.src_path, asset.src_path.parent, "image")
+    if isinstance(data, Refusal) or hashlib.sha256(data).hexdigest() != asset.digest:
+        raise ImageChanged(asset.rel_path)
+    with open_image(data, asset.src_path.suffix) as original:
         image = ImageOps.exif_transpose(original)
         image = image.convert("RGBA" if asset.has_alpha else "RGB")
         for variant in asset.variants:

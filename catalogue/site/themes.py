@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import gettext
+import os
+import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_eval_context
+from jinja2 import BaseLoader, Environment, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from jinja2.nodes import EvalContext
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 try:  # the text escape() wraps in Markup (markupsafe 3)
     from markupsafe import _escape_inner
@@ -22,9 +24,11 @@ except ImportError:  # pragma: no cover
         return str(escape(s))
 
 from catalogue.builtin import builtin_root
+from catalogue.content.files import Refusal, folder_refusal, read_input, walk_files
 from catalogue.build.cache import PACKAGE_KEY, digest
 from catalogue.config import SiteConfig
 from catalogue.site.locales import catalogue_key
+from catalogue.site.ui import ui_functions
 from catalogue.problems import Problems
 
 DEFAULT_THEME = "default"
@@ -32,45 +36,110 @@ DEFAULT_THEME = "default"
 
 @dataclass(frozen=True)
 class Theme:
+    """The theme chain, resolved once: every template and static file it offers, each from
+    the most specific folder that has it (site, theme, parent theme), checked to be a regular
+    file of its own folder. Templates are looked up here only, never on disk by name."""
+
     name: str
     template_dirs: tuple[Path, ...]  # most specific first
     static_dirs: tuple[Path, ...]  # most specific first
+    templates: Mapping[str, Path]  # "partials/macros.html" -> its file
+    statics: Mapping[str, Path]  # "static/css/site.css" -> its file
+
+
+THEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def resolve_theme(config: SiteConfig, problems: Problems) -> Theme | None:
+    if not THEME_NAME.fullmatch(config.theme) or ".." in config.theme:
+        problems.error("site.yaml", None, "theme", f"{config.theme!r} is not a theme folder name: write the "
+                                                  "name of a folder in themes/ (letters, digits, - and _), e.g. default")
+        return None
     names = [config.theme] if config.theme == DEFAULT_THEME else [config.theme, DEFAULT_THEME]
     template_dirs: list[Path] = []
     static_dirs: list[Path] = []
+    root = config.root
 
-    def add(folder: Path) -> None:
+    def add(folder: Path, parent: Path) -> None:
         for target, sub in ((template_dirs, "templates"), (static_dirs, "static")):
-            path = (folder / sub).resolve()
-            if path.is_dir() and path not in target:
-                target.append(path)
+            path = folder / sub
+            if not path.exists():
+                continue
+            refusal = folder_refusal(path, folder) or folder_refusal(folder, parent)
+            if refusal is not None:
+                problems.error(_shown(path, root), None, None, refusal.message)
+            elif path.resolve() not in target:
+                target.append(path.resolve())
 
-    add(config.root)  # site-level templates/ and static/
+    add(root, root)  # site-level templates/ and static/
     for name in names:
         found = False
-        for base in (config.root / "themes" / name, builtin_root() / "themes" / name):
+        for themes in (root / "themes", builtin_root() / "themes"):
+            base = themes / name
             if base.is_dir():
-                add(base)
+                add(base, themes)
                 found = True
         if not found:
             problems.error("site.yaml", None, "theme",
                            f"theme {name!r} not found in themes/ nor among the built-in themes "
                            f"({', '.join(sorted(p.name for p in (builtin_root() / 'themes').iterdir()))})")
             return None
-    return Theme(config.theme, tuple(template_dirs), tuple(static_dirs))
+    return theme_of_folders(config.theme, template_dirs, static_dirs, root, problems)
 
 
-def static_files(theme: Theme) -> dict[str, Path]:
+def theme_of_folders(name: str, template_dirs: Sequence[Path], static_dirs: Sequence[Path], root: Path,
+                     problems: Problems) -> Theme:
+    """The theme made of these folders, most specific first (files refused are reported)."""
+    templates = _chain(template_dirs, root, problems, "")
+    statics = _chain(static_dirs, root, problems, "static/")
+    return Theme(name, tuple(template_dirs), tuple(static_dirs), templates, statics)
+
+
+def _chain(folders: Sequence[Path], root: Path, problems: Problems, prefix: str) -> dict[str, Path]:
+    """Name -> file along the chain, the earlier folder winning; refused files reported."""
+    found: dict[str, Path] = {}
+    for folder in reversed(folders):
+        files, refused = walk_files(folder)
+        for rel, refusal in refused:
+            problems.error(_shown(folder / rel, root), None, None, refusal.message)
+            found.pop(prefix + rel, None)
+        for rel, path in files:
+            found[prefix + rel] = path
+    return dict(sorted(found.items()))
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as a message shows it: inside the site, relative to it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path(os.path.abspath(root))).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def static_files(theme: Theme) -> Mapping[str, Path]:
     """Output path ("static/css/site.css") -> source file; earlier folders win."""
-    files: dict[str, Path] = {}
-    for folder in reversed(theme.static_dirs):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
-                files["static/" + path.relative_to(folder).as_posix()] = path
-    return dict(sorted(files.items()))
+    return theme.statics
+
+
+class ThemeLoader(BaseLoader):
+    """Templates of the resolved chain only: a name the chain does not hold is not found,
+    whatever is on disk (no path leaves the theme's folders)."""
+
+    def __init__(self, templates: Mapping[str, Path]):
+        self.templates = templates
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path = self.templates.get(template)
+        if path is None:
+            raise TemplateNotFound(template)
+        data = read_input(path, path.parent, "theme")
+        if isinstance(data, Refusal):
+            raise TemplateNotFound(f"{template} ({data.message})")
+        return data.decode("utf-8", errors="replace"), str(path), lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.templates)
 
 
 FINGERPRINTED = (".css", ".js")
@@ -92,6 +161,19 @@ def fingerprinted(files: Mapping[str, Path]) -> dict[str, str]:
         else:
             result[name] = out_path
     return result
+
+
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def isolate(value: Any) -> Any:
+    """A text for plain-text places (a page title, an attribute) where <bdi> cannot go: one
+    holding direction controls is wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL
+    ISOLATE, so its controls end with it and cannot reorder what follows."""
+    text = str(value)
+    if _DIRECTION_CONTROLS.isdisjoint(text):
+        return value
+    return "\u2068" + text + "\u2069"
 
 
 def escape_output(value: Any) -> str:
@@ -138,7 +220,7 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
         except OSError:
             cache = None
     env = ThemeEnvironment(
-        loader=FileSystemLoader([str(d) for d in theme.template_dirs]),
+        loader=ThemeLoader(theme.templates),
         bytecode_cache=cache,
         autoescape=autoescape,
         undefined=StrictUndefined,
@@ -147,8 +229,11 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.filters["isolate"] = isolate
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    gettext_ = env.globals["gettext"] = env.globals["_"] = _memoized_gettext(translations)
+    functions = ui_functions(translations)  # translations as text: see ui.py
+    env.globals.update(functions)
+    gettext_ = functions["gettext"]
     env.globals.update(globals_)
     if autoescape:
         env.extend(fixed_message=partial(_fixed_message, gettext_, EvalContext(env)))
@@ -163,8 +248,8 @@ def _fixed_message(gettext_: Any, eval_ctx: EvalContext, string: str) -> str | N
 
 
 class FixedMessages(Extension):
-    """Writes each `{{ _("literal") }}` into the compiled template as its translation, marked
-    safe as Jinja's gettext marks it: an environment serves one language, and a product page
+    """Writes each `{{ _("literal") }}` into the compiled template as its translation, already
+    escaped by gettext (see ui.py): an environment serves one language, and a product page
     calls gettext about forty times. Templates compiled this way are cached per language."""
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
@@ -188,33 +273,3 @@ class FixedMessages(Extension):
                     continue
             yield token
             index += 1
-
-
-def _memoized_gettext(translations: gettext.NullTranslations) -> Any:
-    """Jinja's new-style gettext (escaped string, always %-formatted), looked up once per string.
-
-    A page calls it dozens of times with the same few strings; Jinja's own goes through two
-    context calls and a catalogue lookup each time.
-    """
-    found: dict[tuple[str, bool], str] = {}
-    finished: dict[tuple[str, bool], str] = {}
-
-    @pass_eval_context
-    def gettext_(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
-        if variables:
-            return _message(string, eval_ctx.autoescape) % variables
-        key = (string, eval_ctx.autoescape)
-        done = finished.get(key)
-        if done is None:  # formatted even without variables ("%%" -> "%"), as Jinja's does
-            done = finished[key] = _message(string, eval_ctx.autoescape) % {}
-        return done
-
-    def _message(string: str, autoescape: bool) -> str:
-        key = (string, autoescape)
-        message = found.get(key)
-        if message is None:
-            text = translations.gettext(string)
-            message = found[key] = Markup(text) if autoescape else text
-        return message
-
-    return gettext_

@@ -54,7 +54,7 @@ def not_found(lang: str) -> str:
     return f"{lang}/404.html"
 
 
-_SAFE = re.compile(r"^[A-Za-z0-9/._~-]*$")
+_SAFE = re.compile(r"[A-Za-z0-9/._~-]*")
 
 
 def relative(from_out_path: str, to_out_path: str, style: LinkStyle = "pretty") -> str:
@@ -72,14 +72,14 @@ def relative(from_out_path: str, to_out_path: str, style: LinkStyle = "pretty") 
         rel = "../" * from_out_path.count("/") + to_path
         if style == "pretty" and (rel == "index.html" or rel.endswith("/index.html")):
             rel = rel[: -len("index.html")] or "./"
-    url = rel if _SAFE.match(rel) else quote(rel, safe="/._-~")
+    url = rel if _SAFE.fullmatch(rel) else quote(rel, safe="/._-~")
     return f"{url}#{fragment}" if fragment else url
 
 
 def absolute(base_url: str, out_path: str) -> str:
     """Public address of an output file, for canonical links, hreflang, sitemaps, feeds."""
     path = out_path[: -len("index.html")] if out_path.endswith("index.html") else out_path
-    return base_url + (path if _SAFE.match(path) else quote(path, safe="/._-~"))
+    return base_url + (path if _SAFE.fullmatch(path) else quote(path, safe="/._-~"))
 
 
 def root_relative(base_url: str, out_path: str) -> str:
