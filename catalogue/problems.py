@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
 Severity = Literal["error", "warning"]
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, order=True)
@@ -22,7 +30,9 @@ class Problem:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def format(self) -> str:
-        where = self.location()
+        """`path:line: field: message` on one line (a control character in a path, such as a
+        folder name ending in a newline, is shown as an escape)."""
+        where = _printable(self.location())
         prefix = "warning: " if self.severity == "warning" else ""
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {prefix}{what}"

@@ -120,3 +120,27 @@ def make_site(root: Path) -> Path:
     for (folder, slug, lang), (name, summary, body) in TEXTS.items():
         write(content / folder / slug / f"{lang}.md", text_file(name, summary, body))
     return root
+
+
+PO_HEADER = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=utf-8\\n"
+"Language: {lang}\\n"
+"Plural-Forms: {plural_forms}\\n"
+
+"""
+
+
+def po_file(messages: dict[str, str], lang: str = "en", plural_forms: str = "nplurals=2; plural=(n != 1);",
+            raw: str = "") -> str:
+    """A site catalogue: `messages` msgid -> msgstr (quoted as .po writes them), then `raw` lines."""
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+    body = "".join(f"msgid {quote(k)}\nmsgstr {quote(v)}\n\n" for k, v in messages.items())
+    return PO_HEADER.format(lang=lang, plural_forms=plural_forms) + body + raw
+
+
+def published(folder: Path) -> dict[str, bytes]:
+    """Every file of an output folder and its bytes (to show it is left exactly as it was)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

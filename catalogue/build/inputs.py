@@ -64,7 +64,7 @@ def _tree(folder: str, parts: list[str]) -> None:
     except OSError:
         return
     for item in items:
-        if item.is_dir():
+        if item.is_dir(follow_symlinks=False):  # a linked folder is the loader's to refuse
             _tree(item.path, parts)
         else:
             try:

@@ -134,7 +134,7 @@ def open_image(data: bytes, suffix: str) -> Image.Image:
         except Exception:  # noqa: BLE001 - anything Pillow cannot read is no image of ours
             actual = None
         if actual:
-            raise ValueError(f"the file is a {actual} image, not the {expected} its name ({suffix}) says; "
+            raise ValueError(f"the file is in {actual} format, not {expected} as its name ({suffix}) says; "
                              f"save it as {expected} or rename it") from None
         raise ValueError(f"the file is not a {expected} image (damaged, or another kind of file)") from None
     return image
