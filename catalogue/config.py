@@ -13,6 +13,7 @@ from catalogue.content.codes import Codes, merge_codes
 from catalogue.problems import Problems
 from catalogue.content.schema import INVALID, SLUG_RE, Ctx, FieldSpec, RecordSpec, email, text, url
 from catalogue.content.yamlio import YamlDoc, read_mapping
+from catalogue.derive import digest
 
 SITE_FILE = "site.yaml"
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # whole strings: fullmatch
@@ -35,10 +36,24 @@ class SiteConfig:
     theme: str
     contact: SiteContact
     codes: Codes
+    fallback: Mapping[str, tuple[str, ...]]  # as site.yaml gives it: language -> languages to show instead
+    digest: str  # of site.yaml's bytes: everything above is made from them
 
     @property
     def source_lang(self) -> str:
         return self.languages[0]
+
+    def fallback_chain(self, lang: str) -> tuple[str, ...]:
+        """The languages whose text a reader of `lang` is shown where `lang` has none, in order:
+        site.yaml's `fallback` for `lang`, else English where the site has it; the source
+        language always comes last."""
+        if lang == self.source_lang:
+            return ()
+        chosen = self.fallback.get(lang)
+        if chosen is None:
+            chosen = ("en",) if "en" in self.languages else ()
+        chain = [code for code in dict.fromkeys((*chosen, self.source_lang)) if code != lang]
+        return tuple(chain)
 
     def localized(self, values: Mapping[str, str], lang: str) -> str:
         return values.get(lang) or values.get(self.source_lang) or next(iter(values.values()), "")
@@ -104,6 +119,23 @@ def _codes(value: Any, path: str, ctx: Ctx) -> Any:
     return result
 
 
+def _fallback(value: Any, path: str, ctx: Ctx) -> Any:
+    """language -> list of languages, e.g. {ar: [en], ja: [en], ko: [en, ja]}; [] for none."""
+    if not isinstance(value, dict):
+        return ctx.error(path, "must map a language to the languages shown where it has no text, "
+                               "e.g. {ar: [en], ja: [en]}")
+    result: dict[str, tuple[str, ...]] = {}
+    for lang, chain in value.items():
+        child = f"{path}.{lang}"
+        if chain is None:
+            chain = []
+        if not isinstance(chain, list) or not all(isinstance(code, str) for code in chain):
+            ctx.error(child, "must be a list of language codes, e.g. [en] ([] for none)")
+            continue
+        result[str(lang)] = tuple(code.strip() for code in chain)
+    return result
+
+
 def _site_contact(value: Any, path: str, ctx: Ctx) -> Any:
     return RecordSpec({
         "email": FieldSpec(email),
@@ -120,6 +152,7 @@ SITE = RecordSpec({
     "theme": FieldSpec(text, False, "theme folder name; default"),
     "contact": FieldSpec(_site_contact, False, "{email, phone, address}"),
     "codes": FieldSpec(_codes, False, "site codes: districts and additions"),
+    "fallback": FieldSpec(_fallback, False, "per language, the languages shown where it has no text"),
 })
 
 
@@ -157,6 +190,8 @@ def load_config(root: Path, problems: Problems) -> SiteConfig | None:
         contact=SiteContact(contact.get("email"), contact.get("phone"),
                             _spread(contact.get("address"), languages) or None),
         codes=merge_codes(values.get("codes", {})),
+        fallback=values.get("fallback", {}),
+        digest=digest("site.yaml", doc.source),
     )
 
 
@@ -171,6 +206,14 @@ def _check_language_keys(doc: YamlDoc, values: Mapping[str, Any], languages: tup
     check(values.get("title"), "title")
     check(values.get("description"), "description")
     check(values.get("contact", {}).get("address"), "contact.address")
+    for lang, chain in values.get("fallback", {}).items():
+        if lang not in languages:
+            problems.error(SITE_FILE, doc.line(f"fallback.{lang}"), f"fallback.{lang}",
+                           f"language {lang!r} is not in languages: {list(languages)}")
+        for index, code in enumerate(chain):
+            if code not in languages or code == lang:
+                problems.error(SITE_FILE, doc.line(f"fallback.{lang}[{index}]"), f"fallback.{lang}[{index}]",
+                               f"{code!r} is not another of the site's languages {list(languages)}")
     for list_name, entries in values.get("codes", {}).items():
         for code_, labels in entries.items():
             for lang in labels:

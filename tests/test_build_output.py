@@ -79,7 +79,9 @@ def test_refuses_a_non_empty_folder_that_is_not_a_build(site: Path, tmp_path: Pa
     (precious / "letter.txt").write_text("keep me")
     result = build(site, precious, NOW)
     assert not result.ok
-    assert "is not empty and does not hold an earlier build" in result.problems.errors[0].message
+    assert result.problems.errors[0].message.endswith(
+        "documents is not empty and was not made by this program (it has no .catalogue-output); empty it, delete it, "
+        "or choose another folder with --out")
     assert (precious / "letter.txt").read_text() == "keep me"
 
 

@@ -70,13 +70,15 @@ def test_product_facts_are_formatted_per_locale(built: Path) -> None:
 
 
 def test_missing_translation_falls_back_with_notice_and_lang(built: Path) -> None:
+    """By default a missing translation shows the English text (the site lists English), and
+    the notice names English in the reader's language."""
     doc = page(built, f"ja/products/{SLUG}/index.html")
     h1 = doc.cssselect("h1")[0]
-    assert text_of(h1) == "Chè Shan tuyết Tả Lèng"
-    assert h1.get("lang") == "vi"
+    assert text_of(h1) == "Ta Leng Shan tuyet tea"
+    assert h1.get("lang") == "en"
     notice = doc.cssselect(".notice-fallback")
-    assert len(notice) == 1 and "Tiếng Việt" in text_of(notice[0])
-    assert doc.cssselect(".prose")[0].get("lang") == "vi"
+    assert len(notice) == 1 and "英語" in text_of(notice[0])
+    assert doc.cssselect(".prose")[0].get("lang") == "en"
     translated = page(built, f"en/products/{SLUG}/index.html")
     assert not translated.cssselect(".notice-fallback")
     assert translated.cssselect("h1")[0].get("lang") is None
@@ -184,24 +186,27 @@ def test_sitemap_lists_pages_with_alternates_and_robots(built: Path) -> None:
 def test_a_sitemap_past_the_protocol_limits_is_split_under_an_index() -> None:
     from conftest import NOW, REPO
 
+    from catalogue.build.pipeline import load_site, plan_build
+    from catalogue.outputs.files import sitemap_entries
     from catalogue.outputs.sitemap import sitemap_files
-    from catalogue.build.pipeline import load_site
     from catalogue.problems import Problems
+    from catalogue.site.edition import Edition
 
     loaded = load_site(REPO, Problems(), NOW)
     assert loaded is not None
+    entries = sitemap_entries(plan_build(loaded, Edition(loaded.config.languages), Problems()).pages, loaded.site)
     base, lang = "https://example.org/ocop/", loaded.config.source_lang
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
     def locs(data: bytes) -> list[str]:
         return etree.fromstring(data).xpath("//s:url/s:loc/text()", namespaces=ns)
 
-    whole = sitemap_files(base, loaded.pages, {}, lang)
+    whole = sitemap_files(base, entries, lang)
     assert list(whole) == ["sitemap.xml"]
     every = locs(whole["sitemap.xml"])
     assert len(every) > 40
     for limits in ({"max_urls": 40}, {"max_bytes": 20_000}):
-        split = sitemap_files(base, loaded.pages, {}, lang, **limits)
+        split = sitemap_files(base, entries, lang, **limits)
         index = etree.fromstring(split["sitemap.xml"])
         assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
         parts = index.xpath("//s:sitemap/s:loc/text()", namespaces=ns)

@@ -127,7 +127,7 @@ def test_catalogue_json_is_versioned_and_complete(built: Path) -> None:
     assert [c["code"] for c in record["certifications"]] == ["organic", "halal"]
     assert record["producer"]["type"] == "cooperative" and record["translation_status"] == "untracked"
     fallback = {r["slug"]: r for r in data["products"]}["mac-ca"]
-    assert fallback["text_language"] == "vi" and fallback["translation_status"] == "missing"
+    assert fallback["text_language"] == "vi" and fallback["translation_status"] == "missing"  # no English either
 
 
 def test_catalogue_csv_reads_back_in_a_spreadsheet(built: Path) -> None:
@@ -139,7 +139,7 @@ def test_catalogue_csv_reads_back_in_a_spreadsheet(built: Path) -> None:
     row = by_slug[SLUG]
     assert row["hs_code"] == "0902.10" and row["ocop_stars"] == "4" and row["district_label"] == "タムドゥオン"
     assert row["packaging"] == "100 g = 85000 VND; 500 g = 12.5 USD; 1 kg"
-    assert row["certifications"] == "organic; halal" and row["text_language"] == "vi"
+    assert row["certifications"] == "organic; halal" and row["text_language"] == "en"  # Japanese falls back to English
 
 
 def test_sub_path_hosting_resolves_every_link(site: Path) -> None:

@@ -54,7 +54,7 @@ def test_fixed_messages_are_compiled_into_each_language_as_gettext_gives_them(tm
     theme = theme_of_folders("t", (tmp_path / "t",), (), tmp_path, Problems())
     shown = {}
     for lang, messages in (("vi", {"Products": "Sản phẩm & hàng"}), ("en", {})):
-        env = make_environment(theme, _Messages(messages), {}, bytecode_dir=tmp_path / "compiled" / lang)
+        env = make_environment(theme, _Messages(messages), {})
         shown[lang] = env.get_template("page.html").render()
         compiled = env.compile(source, raw=True)
         assert "Sản phẩm &amp; hàng" in compiled if lang == "vi" else "Products" in compiled

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, build_ok, page, text_of
 
-from catalogue.content.model import Text, pack_body
-from catalogue.content.translations import source_hash
+
+from catalogue.content.translations import hash_of_source
 
 EN = "content/products/che-ta-leng/en.md"
 VI = "content/products/che-ta-leng/vi.md"
@@ -29,18 +29,19 @@ def status(site: Path) -> dict[tuple[str, str], str]:
     return {(f"{e['kind']}/{e['slug']}", e["lang"]): e["status"] for e in report["entries"]}
 
 
-def text(name: str, summary: str, body: str) -> Text:
-    return Text("vi", name, summary, pack_body(body), 5, None, "x.md")
+def text(name: str, summary: str, body: str) -> str:
+    """The hash a translation of this source text names."""
+    return hash_of_source(name, summary, body)
 
 
 def test_hash_ignores_line_endings_and_trailing_spaces() -> None:
-    base = source_hash(text("Chè", "Ngon.", "Dòng 1\nDòng 2\n"))
+    base = text("Chè", "Ngon.", "Dòng 1\nDòng 2\n")
     assert len(base) == 8 and int(base, 16) >= 0
-    assert source_hash(text("Chè ", "Ngon.", "Dòng 1  \r\nDòng 2\r\n\r\n")) == base
-    assert source_hash(text("Chè", "Ngon.", "\nDòng 1\nDòng 2")) == base
-    assert source_hash(text("Chè", "Ngon.", "Dòng 1\nDòng 3\n")) != base
-    assert source_hash(text("Chè xanh", "Ngon.", "Dòng 1\nDòng 2\n")) != base
-    assert source_hash(text("Chè", "Rất ngon.", "Dòng 1\nDòng 2\n")) != base
+    assert text("Chè ", "Ngon.", "Dòng 1  \r\nDòng 2\r\n\r\n") == base
+    assert text("Chè", "Ngon.", "\nDòng 1\nDòng 2") == base
+    assert text("Chè", "Ngon.", "Dòng 1\nDòng 3\n") != base
+    assert text("Chè xanh", "Ngon.", "Dòng 1\nDòng 2\n") != base
+    assert text("Chè", "Rất ngon.", "Dòng 1\nDòng 2\n") != base
 
 
 @pytest.fixture
@@ -55,8 +56,8 @@ def test_stamp_writes_only_the_hash_line(site: Path) -> None:
     before = (site / EN).read_text(encoding="utf-8")
     cli(site, "i18n", "stamp", "products/che-ta-leng", "en")
     after = (site / EN).read_text(encoding="utf-8")
-    digest = source_hash(text("Chè Shan tuyết Tả Lèng", "Chè xanh từ cây cổ thụ.",
-                              "## Cách pha\n\nDùng nước 85 °C.\n\n- Lá xoăn\n- Hương cốm\n"))
+    digest = text("Chè Shan tuyết Tả Lèng", "Chè xanh từ cây cổ thụ.",
+                  "## Cách pha\n\nDùng nước 85 °C.\n\n- Lá xoăn\n- Hương cốm\n")
     assert after == before.replace("---\n## Brewing", f'translation_of: "{digest}"\n---\n## Brewing')
     assert cli(site, "i18n", "stamp", "products/che-ta-leng", "en").stdout.strip() == "0 file(s) stamped"
 
@@ -152,7 +153,7 @@ def test_a_new_language_by_configuration_and_a_po_file(site: Path) -> None:
         assert doc.get("lang") == "ko" and doc.get("dir") == "ltr"
     doc = page(out, "ko/products/che-ta-leng/index.html")
     notice = text_of(doc.cssselect(".notice-fallback")[0])
-    assert notice == "이 글은 아직 한국어로 번역되지 않았습니다. Tiếng Việt로 표시됩니다."
+    assert notice == "이 글은 아직 한국어로 번역되지 않았습니다. 영어로 표시됩니다."  # English, named in Korean
     prices = [td.text_content() for td in doc.cssselect("table.packaging .price")]
     assert prices == ["₫85,000", "US$12.50"]  # CLDR's Korean currency format
     assert "2026년 5월 1일" in text_of(doc.cssselect("dl.facts")[0])
@@ -177,7 +178,7 @@ def test_plural_forms_in_every_language(lang: str, count: int, expected: str) ->
     problems = Problems()
     config = load_config(REPO, problems)
     assert config is not None
-    translations = load_translations(config, lang, problems)
+    translations = load_translations(config, lang, problems).translations
     shown = translations.ngettext("%(num)d product", "%(num)d products", count) % {"num": count}
     assert expected in shown, shown
     assert not problems.items

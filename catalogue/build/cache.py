@@ -1,165 +1,226 @@
-"""The build cache: what earlier builds learnt, keyed by content, kept outside the output.
+"""The build cache: what earlier builds learnt, as plain bytes, never trusted.
 
-It lives in SITE/.cache/catalogue/ (any other folder with --cache-dir), may be deleted at any
-time, and is ignored with --no-cache. One SQLite file holds:
-- parsed records per entry folder, keyed by the folder's file signature and the config;
-- rendered Markdown bodies, keyed by a hash of everything they are made from;
-- per output folder, the manifest of the last build: every file and the key it was made from.
-A corrupt or foreign cache is simply started afresh.
+It lives in SITE/.cache/catalogue/ (another folder with --cache-dir), may be deleted at any
+time, and is ignored with --no-cache. One SQLite file holds tables of (key, bytes, seal):
+- files: the content digest of each input file, by its path, size, times and inode;
+- records: parsed entry folders, by the digest of their files and the settings;
+- values: derived values worth keeping (rendered bodies, search items, export rows, images);
+- outputs: per output folder, the key of every file the last build wrote.
+
+The cache is a file a user or a pull request can place, so nothing in it is code: values are
+JSON or bytes, read back by type (codec.py). Each row is sealed with a keyed digest whose key
+lives outside the site (in the user's own cache folder): a row that was damaged, or made by
+hand or on another machine, does not verify and is dropped. A file SQLite cannot read is
+started afresh. Either way the build goes on, with one warning line, and makes what it would
+have made without the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
+import hmac
+import os
+import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
-from catalogue import __version__
-
-SCHEMA = 4
-# Rendered bodies are a few KB each: with 16 KB pages a row seldom needs a page of its own,
-# and storing tens of thousands took a third of the time it took with 4 KB pages.
-PAGE_SIZE = 16384
+SCHEMA = 5
+TABLES = ("files", "records", "values_", "outputs")
+PAGE_SIZE = 16384  # rows of a few KB: fewer pages to write than with SQLite's 4 KB
+SECRET_ENV = "CATALOGUE_CACHE_SECRET"
 
 
-def digest(*parts: object) -> str:
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
-        hasher.update(b"\x1f")
-    return hasher.hexdigest()
+def secret_path() -> Path:
+    """Where the sealing key lives: $CATALOGUE_CACHE_SECRET, else the user's cache folder."""
+    chosen = os.environ.get(SECRET_ENV)
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "catalogue" / "cache-secret"
 
 
-def file_digest(path: Path) -> str:
-    return digest(path.read_bytes())
+def load_secret() -> bytes | None:
+    """The key that seals cache rows (made on first use); None when it cannot be kept, in
+    which case nothing from an earlier build can be trusted and the cache is not used."""
+    path = secret_path()
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data[:64]
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = secrets.token_bytes(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        return data
+    except FileExistsError:  # made by a build running beside this one
+        try:
+            data = path.read_bytes()
+            return data[:64] if len(data) >= 32 else None
+        except OSError:
+            return None
+    except OSError:
+        return None
 
 
-class BuildCache:
-    def __init__(self, folder: Path | None):
+class Store:
+    """A sealed key -> bytes store in one SQLite file. Never raises for what is in the file."""
+
+    def __init__(self, folder: Path | None, secret: bytes | None = None):
         self.folder = folder
+        self.warnings: list[str] = []
+        self.dropped = 0  # rows that did not verify
         self.db: sqlite3.Connection | None = None
-        if folder is None:
+        self._secret = secret if secret is not None else (load_secret() if folder is not None else None)
+        if folder is None or self._secret is None:
+            if folder is not None:
+                self.warnings.append(f"build cache: no place to keep its key ({secret_path()}); building without it")
             return
+        self.path = folder / "cache.sqlite"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            self.db = self._open(folder / "cache.sqlite")
-        except (OSError, sqlite3.Error):
+            self.db = self._open()
+        except (OSError, sqlite3.Error) as exc:
+            self.warnings.append(f"build cache: cannot use {folder} ({exc}); building without it")
             self.db = None
 
-    @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    # --- opening ----------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:  # not a database, an older schema, damaged
+            self._remove_files()
+            self.warnings.append("build cache: the cache file was damaged or old and has been started afresh")
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # for a new file; an existing one keeps its own
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA):
-                raise sqlite3.DatabaseError("old cache")
+                raise sqlite3.DatabaseError(f"cache schema {version}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            for table in ("records", "fragments", "manifests"):
-                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
+            for table in TABLES:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB, seal BLOB)")
             db.execute(f"PRAGMA user_version={SCHEMA}")
         except sqlite3.DatabaseError:
             db.close()
-            path.unlink(missing_ok=True)
-            for suffix in ("-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-            db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
-            db.execute("PRAGMA journal_mode=WAL")
-            for table in ("records", "fragments", "manifests"):
-                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
-            db.execute(f"PRAGMA user_version={SCHEMA}")
+            raise
         return db
+
+    def _remove_files(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+
+    def _damaged(self, exc: Exception) -> None:
+        """SQLite found the file broken in the middle of the build: drop it, go on without."""
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+        self.db = None
+        self._remove_files()
+        self.warnings.append(f"build cache: the cache file was damaged ({exc}); it was removed and this build "
+                             "went on without it")
 
     @property
     def enabled(self) -> bool:
         return self.db is not None
 
-    def reopen(self) -> "BuildCache":
-        """A connection of its own for a forked worker process."""
-        return BuildCache(self.folder) if self.folder is not None else BuildCache(None)
+    def reopen(self) -> "Store":
+        """A connection of its own, for a forked worker process."""
+        return Store(self.folder if self.enabled else None, self._secret)
 
-    # --- generic tables -----------------------------------------------------------------
-    def get(self, table: str, key: str) -> Any:
-        if self.db is None:
+    # --- rows ---------------------------------------------------------------------------
+    def _seal(self, table: str, key: str, value: bytes) -> bytes:
+        assert self._secret is not None
+        mac = hmac.new(self._secret, digestmod=hashlib.blake2b)
+        mac.update(table.encode() + b"\x1f" + key.encode("utf-8", "surrogatepass") + b"\x1f")
+        mac.update(value)
+        return mac.digest()[:20]
+
+    def _verified(self, table: str, key: str, value: object, seal: object) -> bytes | None:
+        if not isinstance(value, bytes) or not isinstance(seal, bytes) or \
+                not hmac.compare_digest(seal, self._seal(table, key, value)):
+            self.dropped += 1
             return None
-        try:
-            row = self.db.execute(f"SELECT value FROM {table} WHERE key=?", (key,)).fetchone()
-            return pickle.loads(row[0]) if row else None
-        except Exception:  # a damaged row is a miss
-            return None
+        return value
 
-    def has_rows(self, table: str) -> bool:
-        if self.db is None:
-            return False
-        try:
-            return self.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
-        except sqlite3.Error:
-            return False
+    def get(self, table: str, key: str) -> bytes | None:
+        return self.get_many(table, (key,)).get(key)
 
-    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, Any]:
+    def get_many(self, table: str, keys: Iterable[str]) -> dict[str, bytes]:
         if self.db is None:
             return {}
-        found: dict[str, Any] = {}
+        found: dict[str, bytes] = {}
+        bad: list[str] = []
         wanted = list(dict.fromkeys(keys))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            try:
-                for key, value in self.db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk):
-                    found[key] = pickle.loads(value)
-            except Exception:
-                continue
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, value, seal in self.db.execute(
+                        f"SELECT key, value, seal FROM {table} WHERE key IN ({marks})", chunk):
+                    checked = self._verified(table, key, value, seal)
+                    if checked is None:
+                        bad.append(key)
+                    else:
+                        found[key] = checked
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+            return {}
+        if bad:
+            self.delete(table, bad)
         return found
 
-    def put_many(self, table: str, items: Mapping[str, Any]) -> None:
-        self.put_pickled(table, {key: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-                                 for key, value in items.items()})
-
-    def put_pickled(self, table: str, items: Mapping[str, bytes]) -> None:
-        """Store values already pickled (as parsing processes hand them over)."""
+    def put_many(self, table: str, items: Mapping[str, bytes]) -> None:
         if self.db is None or not items:
             return
-        rows = sorted(items.items())  # in key order: each page of the table's index is written once
+        rows = [(key, value, self._seal(table, key, value)) for key, value in sorted(items.items())]
         try:
             self.db.execute("BEGIN")
-            self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", rows)
+            self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value, seal) VALUES (?, ?, ?)", rows)
             self.db.execute("COMMIT")
-        except sqlite3.Error:
-            try:
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                return  # another build holds it: this one keeps nothing
+            self._damaged(exc)
+
+    def delete(self, table: str, keys: Iterable[str]) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.executemany(f"DELETE FROM {table} WHERE key=?", [(key,) for key in keys])
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+
+    def _rollback(self) -> None:
+        try:
+            if self.db is not None:
                 self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+        except sqlite3.Error:
+            pass
 
-    # --- manifests of output folders --------------------------------------------------
-    def manifest(self, out_dir: Path) -> dict[str, str]:
-        value = self.get("manifests", str(out_dir.resolve()))
-        return value if isinstance(value, dict) else {}
-
-    def save_manifest(self, out_dir: Path, files: Mapping[str, str]) -> None:
-        self.put_many("manifests", {str(out_dir.resolve()): dict(files)})
-
-    def forget_manifest(self, out_dir: Path) -> None:
-        if self.db is not None:
-            try:
-                self.db.execute("DELETE FROM manifests WHERE key=?", (str(out_dir.resolve()),))
-            except sqlite3.Error:
-                pass
+    def report(self) -> list[str]:
+        """One line per thing that went wrong with the cache in this build."""
+        lines = list(self.warnings)
+        if self.dropped:
+            lines.append(f"build cache: {self.dropped} damaged or foreign entr{'y was' if self.dropped == 1 else 'ies were'}"
+                         " dropped and made again")
+        return lines
 
     def close(self) -> None:
         if self.db is not None:
-            self.db.close()
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
             self.db = None
-
-
-def _package_key() -> str:
-    """Version plus the code itself: a cache made by other code is never trusted."""
-    package = Path(__file__).resolve().parent.parent
-    files = sorted(package.rglob("*.py")) + sorted(package.glob("data/*.yaml"))
-    return digest("catalogue", __version__, SCHEMA, *(digest(f.read_bytes()) for f in files))
-
-
-PACKAGE_KEY = _package_key()

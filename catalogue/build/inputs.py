@@ -1,77 +1,153 @@
-"""What a build reads, by name, size and modification time, in one pass over the site.
+"""What a build reads, found in one pass over the site: every entry folder with the digest of
+its files' contents, and a stamp of everything else (settings, theme, catalogues, package).
 
-Equal scans mean nothing to do. Entry folders are stamped one by one, text files (`*.md`)
-apart from the others (data file, images), so a rebuild can tell which entries changed and
-whether only their texts did.
+A file's content digest is looked up by its name, size, times and inode (as Git's index
+does) and computed only when one of them changed, so a rebuild reads only what was touched.
+Equal stamps of the whole site mean there is nothing to do.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Mapping, NamedTuple
+from typing import Callable, Mapping
 
-from catalogue.build.cache import PACKAGE_KEY, digest
+from catalogue.builtin import builtin_root
+from catalogue.derive import digest
 
+READ_AT_MOST = 64 * 1024 * 1024  # more than any input file may be (content/files.py refuses it)
 KIND_FOLDERS = (("product", "products"), ("producer", "producers"), ("event", "events"))
+SETTINGS_FOLDERS = ("themes", "locales", "templates", "static")
 
 
-class FolderStamp(NamedTuple):  # a tuple: thousands are compared and stored at each build
-    texts: str  # the folder's *.md files, as "name:size:mtime" joined
-    others: str  # everything else in it: data file, images
+@dataclass(frozen=True)
+class Folder:
+    """One entry folder as the scan found it."""
 
-    @property
-    def whole(self) -> str:
-        return digest(self.texts, self.others)
+    kind: str
+    name: str
+    path: Path
+    stamp: str  # its files' names, sizes, times and inodes
+    digest: str  # of its files' names and contents
 
 
 @dataclass(frozen=True)
 class InputScan:
-    settings: str  # site.yaml, theme, catalogues, templates, options, package, date
-    folders: Mapping[tuple[str, str], FolderStamp]  # (kind, folder name) -> stamp
-
-    @property
-    def key(self) -> str:
-        return digest(self.settings, *(f"{kind}/{name}:{stamp.texts}:{stamp.others}"
-                                       for (kind, name), stamp in sorted(self.folders.items())))
+    folders: Mapping[tuple[str, str], Folder]  # (kind, folder name) -> folder
+    stamp: str  # of everything the build reads: equal stamps, nothing to do
+    fresh: Mapping[str, str]  # stamp -> content digest, for the folders digested anew
 
 
-def stamp_folder(path: str) -> FolderStamp:
-    texts: list[str] = []
-    others: list[str] = []
+def _stat_part(entry: os.DirEntry[str]) -> str:
+    try:
+        info = entry.stat()
+        return f"{entry.name}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+    except OSError:  # a dangling link: its problem is reported when it is read
+        return f"{entry.name}:-"
+
+
+def folder_stamp(path: Path) -> tuple[str, list[str]]:
+    """(stamp of a folder's files, their names) ; sub-folders are not part of an entry."""
+    parts: list[str] = []
+    names: list[str] = []
     with os.scandir(path) as found:
-        for item in found:
+        for item in sorted(found, key=lambda e: e.name):
             if item.is_dir(follow_symlinks=False):
                 continue
-            try:
-                stat = item.stat()
-                part = f"{item.name}:{stat.st_size}:{stat.st_mtime_ns}"
-            except OSError:  # a dangling link: its problem is reported when it is read
-                part = f"{item.name}:-1:0"
-            (texts if item.name.endswith(".md") else others).append(part)
-    texts.sort()
-    others.sort()
-    return FolderStamp("|".join(texts), "|".join(others))
+            parts.append(_stat_part(item))
+            names.append(item.name)
+    return "|".join(parts), names
 
 
-def _tree(folder: str, parts: list[str]) -> None:
-    """Every file under `folder`, recursively, in a stable order."""
+def content_digest(path: Path, names: list[str]) -> str:
+    """Of the folder's file names and contents. Only regular files are read (a device or a
+    pipe is never opened: loading refuses it), and only so much of each."""
+    parts = []
+    for name in names:
+        target = path / name
+        try:
+            info = target.stat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size > READ_AT_MOST:
+                parts.append(f"{name}=not read:{info.st_mode}:{info.st_size}")
+                continue
+            descriptor = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(descriptor, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    parts.append(f"{name}=not read")
+                    continue
+                parts.append(f"{name}={digest(handle.read(READ_AT_MOST))}")
+        except OSError:
+            parts.append(f"{name}=unreadable")
+    return digest("folder", *parts)
+
+
+def _tree(folder: Path, parts: list[str]) -> None:
+    """Every file under `folder`, recursively, in a stable order (links not followed)."""
     try:
         with os.scandir(folder) as found:
             items = sorted(found, key=lambda item: item.name)
     except OSError:
         return
     for item in items:
-        if item.is_dir(follow_symlinks=False):  # a linked folder is the loader's to refuse
-            _tree(item.path, parts)
+        if item.is_dir(follow_symlinks=False):
+            _tree(Path(item.path), parts)
         else:
+            parts.append(item.path + "=" + _stat_part(item))
+
+
+def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]], Mapping[str, str]],
+                previous: InputScan | None = None, dirty: frozenset[tuple[str, str]] | None = None) -> InputScan:
+    """Every entry folder and the stamp of the whole site.
+
+    `known` maps folder stamps to the content digests an earlier build found (the build
+    cache); `previous` and `dirty`: a watcher that saw which entry folders changed lets the
+    others keep what the last scan found (the folders are still listed, for additions)."""
+    reuse = previous.folders if previous is not None and dirty is not None else {}
+    parts: list[str] = [options]
+    for path in (root / "site.yaml",):
+        try:
+            info = path.stat()
+            parts.append(f"site.yaml:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+        except OSError:
+            parts.append("site.yaml:-")
+    for base in (root, builtin_root()):
+        for name in SETTINGS_FOLDERS:
+            _tree(base / name, parts)
+    stamps: dict[tuple[str, str], tuple[Path, str, list[str]]] = {}
+    folders: dict[tuple[str, str], Folder] = {}
+    for kind, name in KIND_FOLDERS:
+        kind_folder = root / "content" / name
+        try:
+            with os.scandir(kind_folder) as found:
+                items = sorted(found, key=lambda item: item.name)
+        except OSError:
+            parts.append(f"{kind_folder}:absent")
+            continue
+        for item in items:
+            key = (kind, item.name)
+            if key in reuse and key not in dirty:  # type: ignore[operator]
+                folders[key] = reuse[key]
+                continue
+            if not item.is_dir():
+                parts.append(f"{item.path}:not a folder:{item.is_symlink()}")
+                continue
             try:
-                stat = item.stat()
-                parts.append(f"{item.path}:{stat.st_size}:{stat.st_mtime_ns}")
+                stamp, names = folder_stamp(Path(item.path))
             except OSError:
-                parts.append(f"{item.path}:-1:0")
+                parts.append(f"{item.path}:unreadable")
+                continue
+            stamps[key] = (Path(item.path), f"{item.is_symlink()}:{stamp}", names)
+    found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
+    fresh: dict[str, str] = {}
+    for (kind, name), (path, stamp, names) in stamps.items():
+        content = found_digests.get(stamp)
+        if content is None:
+            content = fresh[stamp] = content_digest(path, names)
+        folders[(kind, name)] = Folder(kind, name, path, stamp, content)
+    parts.extend(f"{kind}/{name}:{folder.stamp}" for (kind, name), folder in sorted(folders.items()))
+    return InputScan(dict(sorted(folders.items())), digest(*parts), fresh)
 
 
 def entry_folder_of(root: Path, path: Path) -> tuple[str, str] | None:
@@ -84,43 +160,3 @@ def entry_folder_of(root: Path, path: Path) -> tuple[str, str] | None:
     if len(parts) == 3 and parts[0] in kinds:
         return kinds[parts[0]], parts[1]
     return None
-
-
-def scan_inputs(root: Path, now: datetime, options: tuple[object, ...], known: InputScan | None = None,
-                dirty: frozenset[tuple[str, str]] | None = None) -> InputScan:
-    """`known` and `dirty`: a watcher that saw which entry folders changed since `known` was
-    made lets the others keep their stamps (the folders are still listed, for additions)."""
-    from catalogue.builtin import builtin_root
-
-    reuse = known.folders if known is not None and dirty is not None else {}
-
-    parts: list[str] = [PACKAGE_KEY, now.date().isoformat(), repr(options)]
-    site_file = root / "site.yaml"
-    if site_file.is_file():
-        stat = site_file.stat()
-        parts.append(f"site.yaml:{stat.st_size}:{stat.st_mtime_ns}")
-    for base in (root, builtin_root()):
-        for name in ("themes", "locales", "templates", "static"):
-            _tree(str(base / name), parts)
-    folders: dict[tuple[str, str], FolderStamp] = {}
-    for kind, name in KIND_FOLDERS:
-        kind_folder = str(root / "content" / name)
-        try:
-            with os.scandir(kind_folder) as found:
-                items = sorted(found, key=lambda item: item.name)
-        except OSError:
-            parts.append(f"{kind_folder}:absent")
-            continue
-        for item in items:
-            if item.is_dir():
-                key = (kind, item.name)
-                if key in reuse and key not in dirty:  # type: ignore[operator]
-                    folders[key] = reuse[key]
-                    continue
-                try:
-                    folders[key] = stamp_folder(item.path)
-                except OSError:
-                    parts.append(f"{item.path}:unreadable")
-            else:
-                parts.append(f"{item.path}:file")
-    return InputScan(digest(*parts), folders)

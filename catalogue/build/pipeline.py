@@ -1,8 +1,9 @@
-"""build(): config -> load -> link -> plan -> render -> write, problems collected throughout."""
+"""build(): config -> load -> validate -> link -> plan -> render -> write, problems collected
+throughout. The build cache is one seam (memo.py) around loading and rendering: with it or
+without it (--no-cache), build() reads the same and makes the same bytes."""
 
 from __future__ import annotations
 
-import gettext
 import os
 import shutil
 import tempfile
@@ -12,53 +13,47 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
 
-from catalogue.site import urls
+from catalogue.build import memory
+from catalogue.build.cache import Store
+from catalogue.build.inputs import InputScan, scan_inputs
+from catalogue.build.keys import package_key, template_closures
+from catalogue.build.memo import CachedEvaluator, CachedMedia, CachedRecords, known_digests, remember_digests
+from catalogue.build.workers import HelperDied, RenderFailure, RenderJob, cpu_count, render_pages
+from catalogue.build.writer import (Manifest, OutputError, OutputLock, Publication, check_output_folder, explain,
+                                    manifest_keys)
 from catalogue.config import SiteConfig, load_config
 from catalogue.content.link import link_site
-from catalogue.content.load import load_content
-from catalogue.site.locales import Language, load_languages, load_translations
-from catalogue.build.cache import BuildCache
-from catalogue.build.heap import collection_paused, keep_alive_objects, release_kept_objects
-from catalogue.build.inputs import InputScan, scan_inputs
-from catalogue.build.loading import CachedLoading
-from catalogue.site.media import MediaIndex, cached_file, collect_media, ensure_encoded
+from catalogue.content.load import BodyChanged, load_content
 from catalogue.content.model import Site
-from catalogue.outputs.site_files import site_file_work
-from catalogue.site.plan import LISTING_KINDS, Page, plan_pages
+from catalogue.content.validate import validate
+from catalogue.derive import Derived, digest, digest_of
+from catalogue.outputs.files import (FILE_KINDS, FileOutput, plan_calendars, plan_images, plan_web_files,
+                                     static_file, static_bytes)
 from catalogue.problems import Problems
-from catalogue.build.patch import Snapshot, load_snapshot, save_snapshot, try_patch
-from catalogue.build.parallel import RenderJob, cpu_count, render_pages
-from catalogue.site.themes import Theme, fingerprinted, resolve_theme, static_files
-from catalogue.site.views import ViewBuilder
-from catalogue.build.deps import add_content_keys, make_keys
-from catalogue.build.writer import IncrementalOutput, OutputError, StagedOutput, check_output_folder
+from catalogue.site import urls
+from catalogue.site.edition import Edition
+from catalogue.site.index import SiteIndex, index_site
+from catalogue.site.locales import Catalogues, Language, load_languages, load_translations
+from catalogue.site.media import EntryMedia, ImageChanged, encode_image
+from catalogue.site.pages import Page, Planner, plan_pages
+from catalogue.site.render import RenderSettings
+from catalogue.site.themes import Theme, fingerprinted, resolve_theme
+from catalogue.site.views import LanguageContext, language_context
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class Edition:
-    """What one output is: the published site, the preview, or an offline bundle."""
-
-    languages: tuple[str, ...]
-    link_style: urls.LinkStyle = "pretty"
-    web: bool = True  # sitemap, robots.txt and 404 pages: only where a web server serves them
-    preview: bool = False
-    bundle: Mapping[str, object] | None = None  # facts for an offline bundle's cover
-
-
-@dataclass(frozen=True)
 class LoadedSite:
-    """Everything known before rendering: what `check` validates and `build` renders."""
+    """Everything known before planning: what `check` validates and `build` renders."""
 
     config: SiteConfig
     site: Site
+    index: SiteIndex
+    media: Mapping[tuple[str, str], EntryMedia]
     languages: Mapping[str, Language]
     theme: Theme
-    translations: Mapping[str, gettext.NullTranslations]
-    media: MediaIndex
-    pages: list[Page]
-    views: ViewBuilder
+    catalogues: Mapping[str, Catalogues]
     now: datetime
 
 
@@ -66,18 +61,17 @@ class LoadedSite:
 class BuildResult:
     problems: Problems
     pages: int = 0
-    files: int = 0
+    files: int = 0  # files written (the others were kept from the last build)
     images: int = 0
-    encoded: int = 0  # images that were not in the cache
+    encoded: int = 0  # images resized (the others came from the cache)
     rendered: int = 0  # pages rendered (the others were unchanged since the last build)
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
-    quick: bool = False  # only texts changed: their pages were patched into the last output
-    index_bytes: dict[str, int] = field(default_factory=dict)  # search index size per language
     languages: int = 0
     seconds: float = 0.0
     out_dir: Path | None = None
     written: list[str] = field(default_factory=list)
     scan: InputScan | None = None  # what the build read, for a watcher's next build
+    index_bytes: dict[str, int] = field(default_factory=dict)  # search index size per language
 
     @property
     def ok(self) -> bool:
@@ -94,210 +88,225 @@ def resolve_now(now: datetime | None = None) -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def load_site(root: Path, problems: Problems, now: datetime | None = None,
-              cache: BuildCache | None = None, scan: InputScan | None = None,
-              workers: int | None = None) -> LoadedSite | None:
+def default_cache(root: Path) -> Path:
+    return root / ".cache" / "catalogue"
+
+
+def scan_site(root: Path, store: Store, options: str = "", previous: InputScan | None = None,
+              dirty: frozenset[tuple[str, str]] | None = None) -> InputScan:
+    scan = scan_inputs(root, f"{package_key()}|{options}", lambda labels: known_digests(store, labels),
+                       previous, dirty)
+    remember_digests(store, scan.fresh)
+    return scan
+
+
+def load_site(root: Path, problems: Problems, now: datetime | None = None, store: Store | None = None,
+              scan: InputScan | None = None, workers: int = 1) -> LoadedSite | None:
+    """config -> load -> link -> validate; None when the site cannot be checked further."""
     moment = resolve_now(now)
+    store = store if store is not None else Store(None)
     config = load_config(root, problems)
     if config is None:
         return None
     theme = resolve_theme(config, problems)
     languages = load_languages(config)
-    enabled = cache is not None and cache.enabled
-    translations = {lang: load_translations(config, lang, problems, cache if enabled else None)
-                    for lang in config.languages}
-    loading = CachedLoading(cache if cache is not None else BuildCache(None), config, scan,
-                            workers if workers is not None else cpu_count())
-    content = load_content(config, problems, loading.load_many)
-    site = link_site(content, moment.date(), problems)
-    if enabled:
-        loading.fetch_measurements(entry for table in (site.products, site.producers, site.events)
-                                   for entry in table.values())
-    media = collect_media(site, problems, loading.probe_folder if enabled else None)
-    loading.save_measurements()
-    for product in site.products.values():  # images named in product.yaml must be readable
-        for index, name in enumerate(product.images):
-            if (product.rel_dir, name) in media.unreadable:
-                problems.error(product.data_file(), product.field_lines.get(f"images[{index}]"),
-                               f"images[{index}]", f"{name!r} cannot be used (see the image's own problem)")
-    views = ViewBuilder(config, site, dict(languages), media, moment)
-    used = {name: views.used_codes(name) for name in LISTING_KINDS}
-    pages = plan_pages(config, site, used, problems)
+    catalogues = {lang: load_translations(config, lang, problems) for lang in config.languages}
+    scan = scan if scan is not None else scan_site(root, store)
+    digests = {key: folder.digest for key, folder in scan.folders.items()}
+    content = load_content(config, digests, problems, CachedRecords(store, config, workers).load)
+    site = link_site(content)
+    entries = [e for table in (site.products, site.producers, site.events) for e in table.values()]
+    media = CachedMedia(store, config.root).measure(entries, problems)
+    validate(content, moment.date(), {key: m.unreadable for key, m in media.items()}, problems)
     if theme is None:
         return None
-    return LoadedSite(config, site, languages, theme, translations, media, pages, views, moment)
+    return LoadedSite(config, site, index_site(site, moment), media, languages, theme, catalogues, moment)
 
 
-def outputs_exist(cache: BuildCache, out_dir: Path) -> bool:
-    manifest = cache.manifest(out_dir)
-    base = str(out_dir)
-    return bool(manifest) and all(os.path.isfile(os.path.join(base, path)) for path in manifest)
+@dataclass(frozen=True)
+class BuildPlan:
+    """Every file of one edition, each with the key it is made from."""
+
+    pages: list[Page]
+    page_keys: list[str]
+    files: list[FileOutput]
+    file_keys: list[str]
+    statics: Mapping[str, tuple[Path, Path]]  # out_path -> (file, its folder)
+    static_keys: Mapping[str, str]
+    settings: RenderSettings
 
 
-def default_cache(root: Path) -> Path:
-    return root / ".cache" / "catalogue"
+def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems) -> BuildPlan:
+    """Every page and file, and its key: a page's is its template's closure, its language's
+    settings (site.yaml, UI catalogues, theme files, edition, package) and its data's digest."""
+    config, theme = loaded.config, loaded.theme
+    statics = dict(theme.statics)
+    assets = fingerprinted(statics)
+    asset_digest = digest("assets", *(f"{name}={path}" for name, path in sorted(assets.items())))
+    settings = digest(package_key(), config.digest, edition.digest, asset_digest)
+    contexts = {lang: language_context(config, loaded.languages, lang, loaded.index.listed, settings)
+                for lang in config.languages}
+    planner = Planner(loaded.index, loaded.media, contexts, edition)
+    pages = plan_pages(planner, problems)
+    closures = template_closures({name: _source(path) for name, path in theme.templates.items()})
+    language_keys = {lang: digest(settings, lang, loaded.catalogues[lang].digest) for lang in config.languages}
+    page_keys = []
+    for page in pages:
+        lang = page.lang or config.source_lang
+        page_keys.append(digest("page", language_keys[lang], closures.get(page.template, "missing"), page.out_path,
+                                digest_of(page.alternates), page.number, page.pages,
+                                page.data.digest if page.data is not None else "-"))
+    files = [item for _, plan in FILE_KINDS for item in plan(planner, config)]
+    files += list(plan_calendars(planner, config, loaded.now.date()))
+    files += list(plan_web_files(pages, planner, config))
+    files += list(plan_images(planner))
+    file_keys = [digest("file", settings, item.out_path, item.content.digest) for item in files]
+    static_files = {}
+    static_keys = {}
+    for out_path, path in statics.items():
+        folder = next((d for d in theme.static_dirs if path.is_relative_to(d)), path.parent)
+        fingerprinted_path = assets[out_path[len("static/"):]]
+        static_files[fingerprinted_path] = (path, folder)
+        static_keys[fingerprinted_path] = static_file(path, folder).digest
+    render_settings = RenderSettings(config, loaded.languages, theme,
+                                     {lang: c.translations for lang, c in loaded.catalogues.items()}, assets, edition)
+    return BuildPlan(pages, page_keys, files, file_keys, static_files, static_keys, render_settings)
 
 
-def build(root: Path, out_dir: Path, now: datetime | None = None,
-          progress: Progress | None = None, preview: bool = False, replace_any: bool = False,
-          cache_dir: Path | None = None, use_cache: bool = True, workers: int | None = None,
-          link_style: urls.LinkStyle = "pretty", known: InputScan | None = None,
+def _source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def write_plan(plan: BuildPlan, publication: Publication, store: Store, workers: int, problems: Problems,
+               result: BuildResult, progress: Progress | None = None) -> None:
+    """Render what changed into the publication; keep the rest from the last build."""
+    todo = [index for index, (page, key) in enumerate(zip(plan.pages, plan.page_keys))
+            if not publication.reuse(page.out_path, key)]
+    result.pages, result.rendered = len(plan.pages), len(todo)
+    order = {lang: rank for rank, lang in enumerate(plan.settings.config.languages)}
+    todo.sort(key=lambda index: (order.get(plan.pages[index].lang or "", -1), index))  # a language at a time
+    evaluator = CachedEvaluator(store)
+    files = [(item, key) for item, key in zip(plan.files, plan.file_keys) if not publication.reuse(item.out_path, key)]
+
+    def site_files() -> None:
+        evaluator.prefetch([part for item, _ in files for part in item.content.args
+                            if isinstance(part, Derived)] +
+                           [sub for item, _ in files for part in item.content.args if isinstance(part, tuple)
+                            for sub in part if isinstance(sub, Derived)])
+        for item, _ in files:
+            data = evaluator.value_once(item.content)
+            publication.write(item.out_path, data)
+            if item.out_path.endswith("search-index.js"):
+                result.index_bytes[item.out_path.split("/", 1)[0]] = len(data)
+        evaluator.flush()
+
+    evaluator.compute_many([item.content.args[0] for item, _ in files if item.out_path.startswith("media/")], workers)
+    job = RenderJob(plan.pages, plan.settings, publication.folder, store)
+    failure = render_pages(job, todo, workers, progress, [site_files])
+    if failure is not None:
+        problems.error(_shown_template(failure, plan), failure.line, None, failure.message)
+        return
+    for out_path, (path, folder) in plan.statics.items():
+        if not publication.reuse(out_path, plan.static_keys[out_path]):
+            publication.write(out_path, static_bytes_of(path, folder))
+    result.images = len({item.content.args[0].digest for item in plan.files if item.out_path.startswith("media/")})
+    result.encoded = evaluator.made.get(f"{encode_image.__module__}.{encode_image.__qualname__}", 0)
+    result.written = sorted(publication.written)
+    result.files = len(publication.written)
+
+
+def static_bytes_of(path: Path, folder: Path) -> bytes:
+    return static_bytes(static_file(path, folder))
+
+
+def _shown_template(failure: RenderFailure, plan: BuildPlan) -> str:
+    root = plan.settings.config.root
+    path = plan.settings.theme.templates.get(failure.template)
+    if path is None:
+        return failure.template
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def open_store(root: Path, use_cache: bool, cache_dir: Path | None) -> tuple[Store, Path | None]:
+    """The build cache, or with --no-cache a store that holds nothing (and a folder to drop)."""
+    if use_cache:
+        return Store(cache_dir or default_cache(root)), None
+    return Store(None), None
+
+
+def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Progress | None = None,
+          preview: bool = False, replace_any: bool = False, cache_dir: Path | None = None, use_cache: bool = True,
+          workers: int | None = None, link_style: urls.LinkStyle = "pretty", known: InputScan | None = None,
           dirty: frozenset[tuple[str, str]] | None = None, release_memory: bool = True) -> BuildResult:
-    """`known`, `dirty`: see scan_inputs (the preview's watcher knows what it saw change).
-    `release_memory=False`: the objects the build kept are left out of collections after it
-    too, for a process that ends with it (the command line), whose last collection need not
-    scan them."""
+    """Build the site at `root` into `out_dir`. `known`, `dirty`: see scan_inputs (the preview's
+    watcher knows what it saw change). `release_memory=False`: the objects kept out of the
+    garbage collector stay out after the build (a process that ends with it)."""
     started = time.perf_counter()
     problems = Problems()
-    result = BuildResult(problems)
+    result = BuildResult(problems, out_dir=out_dir)
     refusal = check_output_folder(out_dir, root, ours=replace_any)
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result
-    scratch = None
-    if use_cache:
-        cache_root = cache_dir or default_cache(root)
-    else:  # --no-cache: work in a throw-away cache, leave the real one alone
-        scratch = Path(tempfile.mkdtemp(prefix="catalogue-nocache-"))
-        cache_root = scratch
-    cache = BuildCache(cache_root if use_cache else None)
+    store, _ = open_store(root, use_cache, cache_dir)
+    jobs = workers if workers is not None else cpu_count()
+    edition_options = f"{link_style}|{preview}"
     try:
-        scan = scan_inputs(root, resolve_now(now), (link_style, preview), known, dirty) if cache.enabled else None
-        result.scan = scan
-        snapshot = load_snapshot(cache, out_dir) if scan is not None else None
-        if scan is not None and snapshot is not None and snapshot.describes(scan) and outputs_exist(cache, out_dir):
-            result.out_dir = out_dir
-            result.up_to_date = True
-            result.seconds = time.perf_counter() - started
-            return result
-        patched = try_patch(root, out_dir, scan, snapshot, cache, resolve_now(now), link_style, preview) \
-            if scan is not None and out_dir.is_dir() else None
-        if patched is not None:
-            result.out_dir, result.quick = out_dir, True
-            result.pages, result.rendered, result.images = patched.pages, patched.rendered, patched.images
-            result.languages, result.written = patched.languages, patched.written
-            result.files = len(patched.written)
-            result.seconds = time.perf_counter() - started
-            return result
-        jobs = workers if workers is not None else cpu_count()
-        with collection_paused():
-            loaded = load_site(root, problems, now, cache, scan, jobs)
-        keep_alive_objects()
-        if loaded is None or problems.has_errors():
-            return result
-        manifest = cache.manifest(out_dir) if out_dir.is_dir() else {}
-        published = dict(manifest)
-        for out_path in snapshot.patched if snapshot is not None else ():
-            if out_path in manifest:
-                manifest[out_path] = "patched"  # made outside the page keys: made again
-        output = IncrementalOutput(out_dir, manifest) if manifest else StagedOutput(out_dir)
-        try:
-            edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
-            cache.forget_manifest(out_dir)  # until the new output is in place
-            save_snapshot(cache, out_dir, None)
-            write_site(loaded, output, problems, progress, result, edition, cache_root, jobs, cache)
-            if problems.has_errors():
-                output.discard()
-                if manifest:  # the published output is as it was, and so is what describes it
-                    cache.save_manifest(out_dir, published)
-                    save_snapshot(cache, out_dir, snapshot)
+        with OutputLock(out_dir):
+            published_key, spare_key = manifest_keys(out_dir)
+            found = store.get_many("outputs", (published_key, spare_key))
+            published, spare = Manifest.decode(found.get(published_key)), Manifest.decode(found.get(spare_key))
+            stamp_key = f"{published_key}#inputs"
+            scan = result.scan = scan_site(root, store, edition_options, known, dirty)
+            if published is not None and store.get("outputs", stamp_key) == f"{published.build}:{scan.stamp}".encode() \
+                    and Publication.is_current(out_dir, published):
+                result.up_to_date = True
                 return result
-            output.commit()
-            cache.save_manifest(out_dir, output.manifest)
-            if scan is not None and not problems.warnings:  # warnings must be shown again next time
-                save_snapshot(cache, out_dir, snapshot_of(loaded, scan, result.images))
-        except BaseException:
-            output.discard()
-            raise
-    finally:
-        cache.close()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-        if release_memory:
-            release_kept_objects()
-    result.out_dir = out_dir
-    result.languages = len(loaded.config.languages)
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def snapshot_of(loaded: LoadedSite, scan: InputScan, images: int) -> Snapshot:
-    site = loaded.site
-    return Snapshot(scan.settings, dict(scan.folders), site.products_by_producer, site.events_by_product,
-                    site.events_by_producer, {name: loaded.views.used_codes(name) for name in LISTING_KINDS},
-                    len(loaded.pages), images)
-
-
-def write_site(loaded: LoadedSite, output: StagedOutput, problems: Problems,
-               progress: Progress | None, result: BuildResult, edition: Edition, cache_root: Path,
-               workers: int, cache: BuildCache | None = None) -> None:
-    statics = static_files(loaded.theme)
-    assets = fingerprinted(statics)
-    # A full build renders every page: the pages' keys are for the next build, and are made
-    # while the pages render (the render processes need only the settings' keys).
-    full = not output.reuses
-    keys = make_keys(loaded, edition, statics, content=not full)
-    total = len(loaded.pages)
-    try:
-        todo = []
-        first: list[Callable[[], None]] = []
-        if full:
-            for index, page in enumerate(loaded.pages):
-                output.claim(page.out_path)
-                todo.append(index)
-            for lang in edition.languages:  # made here once, and shared with the render processes
-                loaded.views.for_language(lang)
-
-            def page_keys() -> None:
-                add_content_keys(keys, loaded, edition)
-                for page in loaded.pages:
-                    output.set_key(page.out_path, keys.page(page, loaded))
-            first.append(page_keys)
-        else:
-            for index, page in enumerate(loaded.pages):
-                key = keys.page(page, loaded)
-                if not output.reuse(page.out_path, key):
-                    output.claim(page.out_path, key)
-                    todo.append(index)
-        result.rendered = len(todo)
-        order = {lang: rank for rank, lang in enumerate(loaded.config.languages)}
-        # language by language: a process keeps the cards of one language only
-        todo.sort(key=lambda index: (order.get(loaded.pages[index].lang or "", -1), index))
-        job = RenderJob(loaded, edition, assets, output.staging, keys, cache,
-                        stored=cache is not None and cache.has_rows("fragments"))
-        index_bytes: dict[str, int] = {}
-        failure = render_pages(job, todo, workers, progress,
-                               first + site_file_work(loaded, output, edition.languages, edition.web, index_bytes,
-                                                      keys, cache))
-        result.index_bytes = index_bytes
-        if failure is not None:
-            problems.error(_theme_rel(failure.template, loaded), failure.line, None, failure.message)
-            return
-        for out_path, src in statics.items():
-            output.copy(assets[out_path[len("static/"):]], src)
-        folders = {e.rel_dir for table in (loaded.site.products, loaded.site.producers, loaded.site.events)
-                   for e in table.values()}
-        images = [a for (rel_dir, _), a in sorted(loaded.media.images.items()) if rel_dir in folders]
-        result.encoded = ensure_encoded(images, cache_root, workers)
-        for asset in images:
-            for variant in asset.variants:
-                if not output.reuse(variant.out_path, asset.digest):  # the content is in the name
-                    output.copy(variant.out_path, cached_file(cache_root, asset, variant), asset.digest)
-    except OutputError as exc:
-        problems.error("(output)", None, None, str(exc))
-        return
-    result.pages = total
-    result.files = len(output.written)
-    result.images = len(images)
-
-
-def _theme_rel(template: str, loaded: LoadedSite) -> str:
-    for folder in loaded.theme.template_dirs:
-        candidate = folder / template
-        if candidate.is_file() or template.startswith(str(folder)):
-            path = candidate if candidate.is_file() else Path(template)
+            with memory.collection_paused():
+                loaded = load_site(root, problems, now, store, scan, jobs)
+            memory.keep_alive_objects()
+            if loaded is None or problems.has_errors():
+                return result
+            edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
+            plan = plan_build(loaded, edition, problems)
+            if problems.has_errors():
+                return result
+            publication = Publication(out_dir, published, spare)
             try:
-                return path.relative_to(loaded.config.root.resolve()).as_posix()
-            except ValueError:
-                return str(path)
-    return template
+                write_plan(plan, publication, store, jobs, problems, result, progress)
+                if problems.has_errors():
+                    publication.discard()
+                    return result
+                publication.publish()
+            except BaseException:
+                publication.discard()
+                raise
+            store.put_many("outputs", {published_key: publication.new.encode(),
+                                       spare_key: (publication.published or Manifest("")).encode()})
+            if not problems.warnings:  # a build with warnings is not "up to date": they are shown again
+                store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
+            else:
+                store.delete("outputs", [stamp_key])
+            result.languages = len(loaded.config.languages)
+    except OutputError as exc:
+        problems.error(str(out_dir), None, None, str(exc))
+    except (BodyChanged, ImageChanged) as exc:
+        problems.error(str(exc), None, None, "the file changed while the build ran; build again")
+    except OSError as exc:
+        problems.error(str(out_dir), None, None, explain(exc, getattr(exc, "filename", None) or out_dir))
+    except HelperDied as exc:
+        problems.error(str(out_dir), None, None, str(exc))
+    finally:
+        for line in store.report():
+            problems.warning("(build cache)", None, None, line)
+        store.close()
+        if release_memory:
+            memory.release_kept_objects()
+        result.seconds = time.perf_counter() - started
+    return result

@@ -1,169 +1,396 @@
-"""The one writer: stages every output file, refuses clashes and escapes, swaps on success.
+"""The one writer: owns the folders it publishes, and swaps a whole new build in at once.
 
-A failed build removes its staging folder and leaves the published folder as it was.
+Every output folder it makes holds a marker file (MARKER) naming the build; a folder that is
+neither empty nor marked is someone else's and is never replaced. A build is written into a
+folder beside the published one, then the two are exchanged in one step (Linux's
+renameat2(RENAME_EXCHANGE)): killed or failing at any instant, the published folder is
+exactly the old build or exactly the new one. The folder swapped out is kept as the spare
+for the next build, which brings it up to date (unchanged files hard-linked from the
+published folder, only what changed written) before swapping again; so an incremental build
+costs what changed, not the whole site. Where exchange is unavailable, the two folders are
+renamed one after the other and a build finding the published folder missing puts the old
+one back first. Leftovers of an interrupted build are removed by the next one.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import hashlib
+import json
 import os
+import secrets
 import shutil
-import tempfile
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Mapping
+
+MARKER = ".catalogue-output"
+FORMAT = 1
+PROTECTED = ("content", "themes", "locales", "templates", "static")
 
 
 class OutputError(Exception):
-    pass
+    """The output cannot be written: says why and what to do."""
+
+
+def explain(exc: OSError, path: Path | str) -> str:
+    """An operating system error as one line a user can act on."""
+    reason = {errno.EACCES: "permission denied", errno.EPERM: "not permitted", errno.EROFS: "read-only file system",
+              errno.ENOSPC: "no space left on the disk", errno.EDQUOT: "disk quota exceeded",
+              errno.ENOTDIR: "a part of the path is a file, not a folder", errno.EMFILE: "too many open files",
+              errno.ENFILE: "too many open files on the system", errno.EFBIG: "file too large for this disk",
+              errno.EXDEV: "on another file system", errno.ENAMETOOLONG: "a name is too long",
+              errno.ELOOP: "too many levels of links"}.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"cannot write {path}: {reason}"
+
+
+def read_marker(folder: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("generator") == "catalogue":
+        return data
+    return None
 
 
 def check_output_folder(out_dir: Path, site_root: Path, ours: bool = False) -> str | None:
     """Why `out_dir` must not be replaced, or None when it is safe to build into.
 
-    `ours`: the caller owns the folder (the preview server's), so any content may go.
-    """
-    out = out_dir.resolve()
-    root = site_root.resolve()
-    if out == root or root.is_relative_to(out):
+    `ours`: the caller made the folder (the preview's temporary one)."""
+    out = Path(os.path.abspath(out_dir))
+    root = Path(os.path.realpath(site_root))
+    real = Path(os.path.realpath(out))
+    if real == root or root.is_relative_to(real):
         return f"output folder {out_dir} contains the site itself; choose a folder such as public/"
-    for protected in ("content", "themes", "locales", "templates", "static"):
-        if out == root / protected or out.is_relative_to(root / protected):
-            return f"output folder {out_dir} is inside the site's {protected}/ folder"
+    for protected in PROTECTED:
+        if real == root / protected or real.is_relative_to(root / protected):
+            return f"output folder {out_dir} is inside the site's {protected}/ folder; choose a folder such as public/"
+    if real == root / "site.yaml":
+        return f"output folder {out_dir} is the site's site.yaml"
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            return f"output folder {out_dir} cannot be made: {parent} is a file, not a folder"
     if out.exists() and not out.is_dir():
-        return f"output path {out_dir} is a file, not a folder"
-    if not ours and out.is_dir() and any(out.iterdir()) and not (out / "sitemap.xml").is_file():
-        return (f"output folder {out_dir} is not empty and does not hold an earlier build; "
-                "empty it or choose another folder (it would be replaced)")
+        return f"output path {out_dir} is a file, not a folder; choose a folder such as public/"
+    if out.is_symlink():
+        return f"output folder {out_dir} is a link; give the folder itself"
+    if not ours and out.is_dir() and read_marker(out) is None:
+        try:
+            empty = not any(out.iterdir())
+        except OSError as exc:
+            return explain(exc, out)
+        if not empty:
+            return (f"output folder {out_dir} is not empty and was not made by this program (it has no {MARKER}); "
+                    "empty it, delete it, or choose another folder with --out")
     return None
 
 
-def write_claimed(folder: Path, out_path: str, data: bytes) -> None:
-    """Write a claimed file (its path checked by claim()) under `folder`, making its folder.
+def sibling(out_dir: Path, role: str) -> Path:
+    return out_dir.parent / f".{out_dir.name}.catalogue-{role}"
 
-    Plain os calls: a national build writes tens of thousands of pages, and pathlib objects
-    and a buffered file cost about 10 µs more for each, and two more system calls.
-    """
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange_function() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _exchange_function()
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step; False where the system cannot (then nothing changed)."""
+    if _RENAMEAT2 is None:
+        return False
+    result = _RENAMEAT2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
+def recover(out_dir: Path) -> None:
+    """Undo what an interrupted build left: put the old build back where the published folder
+    went missing between two renames, and remove half-written folders."""
+    old = sibling(out_dir, "old")
+    if old.is_dir() and not out_dir.exists() and read_marker(old) is not None:
+        os.rename(old, out_dir)
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.catalogue-staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass
+class Manifest:
+    """What a folder holds: the key of every file, and the build that wrote them."""
+
+    build: str
+    files: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        return json.dumps({"build": self.build, "files": self.files}, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def decode(cls, data: bytes | None) -> "Manifest | None":
+        if data is None:
+            return None
+        try:
+            raw = json.loads(data)
+            files = raw["files"]
+            if not isinstance(raw["build"], str) or not isinstance(files, dict) or \
+                    not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+                return None
+            return cls(raw["build"], files)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def digest_files(files: Mapping[str, str]) -> str:
+    hasher = hashlib.blake2b(digest_size=8)
+    for out_path, key in sorted(files.items()):
+        hasher.update(f"{out_path}\x1f{key}\x1e".encode("utf-8", "surrogatepass"))
+    return hasher.hexdigest()
+
+
+def checked_path(out_path: str) -> PurePosixPath:
+    pure = PurePosixPath(out_path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path or "\x00" in out_path \
+            or pure.parts[0] == MARKER:
+        raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
+    return pure
+
+
+def write_file(folder: Path, out_path: str, data: bytes) -> None:
+    """Write a file of a folder being made, never through an existing file: one there may be
+    a hard link shared with the published build."""
     target = os.path.join(folder, out_path)
-    directory = os.path.dirname(target)
-    try:  # most pages have a folder of their own, whose parent is there: one call
-        os.mkdir(directory)
-    except FileExistsError:
-        pass
+    try:
+        os.unlink(target)
     except FileNotFoundError:
-        os.makedirs(directory, exist_ok=True)
-    with open(target, "wb", buffering=0) as handle:
+        directory = os.path.dirname(target)
+        try:  # most pages have a folder of their own, whose parent is there: one call
+            os.mkdir(directory)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(directory, exist_ok=True)
+    with open(target, "xb", buffering=0) as handle:
         view = memoryview(data)
         while view:
             view = view[handle.write(view):]
 
 
-class StagedOutput:
-    reuses = False  # whether reuse() may keep a published file
+class OutputLock:
+    """One build at a time per output folder (a second one is told, not queued)."""
 
     def __init__(self, out_dir: Path):
-        self.out_dir = out_dir.resolve()
-        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.staging-",
-                                             dir=self.out_dir.parent))
-        self.written: set[str] = set()
-        self.manifest: dict[str, str] = {}  # every output file -> the key it was made from
-        self._folders: set[Path] = set()  # staging folders made so far
+        self.path = sibling(Path(os.path.abspath(out_dir)), "lock")
+        self.handle: int | None = None
 
+    def __enter__(self) -> "OutputLock":
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.handle) if self.handle is not None else None
+            self.handle = None
+            raise OutputError(f"another build is writing {self.path.parent / self.path.name.split('.catalogue-')[0][1:]} "
+                              "now; wait for it to finish") from None
+        except OSError as exc:
+            if self.handle is not None:
+                os.close(self.handle)
+                self.handle = None
+            raise OutputError(explain(exc, self.path.parent)) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            try:
+                os.unlink(self.path)  # still held: nothing is left beside the output
+            except OSError:
+                pass
+            os.close(self.handle)
+            self.handle = None
+
+
+class Publication:
+    """One build's new output, made beside the published folder and swapped in by publish()."""
+
+    def __init__(self, out_dir: Path, published: Manifest | None, spare: Manifest | None):
+        self.out_dir = Path(os.path.abspath(out_dir))
+        self.build = ""  # named by what it holds, once it holds it (publish): the same inputs, the same marker
+        self.published = published if published is not None and self._marked(self.out_dir, published) else None
+        self.new = Manifest(self.build)
+        self.written: list[str] = []  # files whose bytes this build made
+        self.linked = 0
+        spare_dir = sibling(self.out_dir, "spare")
+        try:
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            recover(self.out_dir)
+            if spare is not None and self._marked(spare_dir, spare):
+                self.folder, self.previous = spare_dir, spare  # brought up to date, then swapped
+            else:
+                if spare_dir.exists():
+                    shutil.rmtree(spare_dir)
+                self.folder = sibling(self.out_dir, f"staging-{secrets.token_hex(8)}")
+                self.previous = Manifest("")
+                self.folder.mkdir()
+            self._mark(complete=False)
+        except OSError as exc:
+            raise OutputError(explain(exc, self.out_dir)) from None
+
+    @staticmethod
+    def is_current(out_dir: Path, manifest: Manifest) -> bool:
+        """The folder is the one `manifest` describes: built and published, and no file of it
+        removed since (a page deleted by hand is made again)."""
+        folder = os.path.abspath(out_dir)
+        return Publication._marked(Path(folder), manifest) and \
+            all(os.path.isfile(os.path.join(folder, out_path)) for out_path in manifest.files)
+
+    @staticmethod
+    def _marked(folder: Path, manifest: Manifest) -> bool:
+        marker = read_marker(folder)
+        return marker is not None and marker.get("build") == manifest.build and marker.get("complete") is True
+
+    def _mark(self, complete: bool) -> None:
+        (self.folder / MARKER).write_text(json.dumps({"generator": "catalogue", "format": FORMAT,
+                                                     "build": self.build if complete else "", "complete": complete})
+                                          + "\n", encoding="utf-8")
+
+    # --- deciding, file by file -----------------------------------------------------------
     def reuse(self, out_path: str, key: str) -> bool:
-        """Keep the published file if it was made from the same key (never, for a full build)."""
+        """Keep a file made from the same key by an earlier build; False: it is to be made
+        (by this process or a rendering one), and counts as written."""
+        checked_path(out_path)
+        if out_path in self.new.files:
+            raise OutputError(f"two outputs want the same file: {out_path}")
+        self.new.files[out_path] = key
+        if not self._kept(out_path, key):
+            self.written.append(out_path)
+            return False
+        return True
+
+    def _kept(self, out_path: str, key: str) -> bool:
+        if self.previous.files.get(out_path) == key:
+            return True  # the folder being brought up to date has it already
+        if self.published is not None and self.published.files.get(out_path) == key:
+            source = self.out_dir / out_path
+            target = self.folder / out_path
+            try:
+                try:
+                    os.unlink(target)
+                except FileNotFoundError:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source, target)
+                except OSError as exc:
+                    if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                        raise
+                    shutil.copyfile(source, target)
+                self.linked += 1
+                return True
+            except FileNotFoundError:  # the published file went missing: make it again
+                return False
+            except OSError as exc:
+                raise OutputError(explain(exc, target)) from None
         return False
 
-    def _reserve(self, out_path: str, key: str) -> PurePosixPath:
-        pure = PurePosixPath(out_path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path:
-            raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
-        if out_path in self.written:
+    def claim(self, out_path: str, key: str) -> None:
+        """Reserve a file that will be made (by this process or a rendering one)."""
+        checked_path(out_path)
+        if out_path in self.new.files:
             raise OutputError(f"two outputs want the same file: {out_path}")
-        self.written.add(out_path)
-        self.manifest[out_path] = key
-        return pure
-
-    def _target(self, out_path: str, key: str = "") -> Path:
-        target = self.staging.joinpath(*self._reserve(out_path, key).parts)
-        if target.parent not in self._folders:  # one mkdir per folder, not per file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        return target
-
-    def claim(self, out_path: str, key: str = "") -> None:
-        """Reserve `out_path` for a file another process writes (see write_claimed)."""
-        self._reserve(out_path, key)
-
-    def set_key(self, out_path: str, key: str) -> None:
-        """The key of a file claimed before its key was known."""
-        if out_path in self.manifest:
-            self.manifest[out_path] = key
+        self.new.files[out_path] = key
+        self.written.append(out_path)
 
     def write(self, out_path: str, data: bytes) -> None:
-        self._reserve(out_path, "")
-        write_claimed(self.staging, out_path, data)
-
-    def copy(self, out_path: str, src_path: Path, key: str = "") -> None:
-        shutil.copyfile(src_path, self._target(out_path, key))
-
-    def commit(self) -> None:
-        """Replace the published folder with the staged one."""
-        old = None
-        if self.out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-", dir=self.out_dir.parent))
-            os.rmdir(old)
-            os.rename(self.out_dir, old)
+        """Write a claimed file."""
         try:
-            os.rename(self.staging, self.out_dir)
-        except OSError:
-            if old is not None:
-                os.rename(old, self.out_dir)
-            raise
-        os.chmod(self.out_dir, 0o755)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            write_file(self.folder, out_path, data)
+        except OSError as exc:
+            raise OutputError(explain(exc, self.out_dir / out_path)) from None
+
+    # --- publishing -------------------------------------------------------------------------
+    def _remove_extras(self) -> None:
+        """Files the folder holds that the new build does not make (a page no longer made, a
+        file someone put there)."""
+        keep = self.new.files
+        for directory, folders, files in os.walk(self.folder, topdown=False):
+            rel = os.path.relpath(directory, self.folder)
+            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            for name in files:
+                if prefix + name not in keep and not (prefix == "" and name == MARKER):
+                    os.unlink(os.path.join(directory, name))
+            if prefix:
+                try:
+                    os.rmdir(directory)  # only when empty
+                except OSError:
+                    pass
+
+    def publish(self) -> None:
+        """Swap the new build in; the old one becomes the spare."""
+        spare = sibling(self.out_dir, "spare")
+        self.build = self.new.build = digest_files(self.new.files)
+        try:
+            self._remove_extras()
+            os.chmod(self.folder, 0o755)
+            self._mark(complete=True)
+            if not self.out_dir.exists():
+                os.rename(self.folder, self.out_dir)
+                return
+            if exchange(self.folder, self.out_dir):
+                if self.folder != spare:
+                    os.rename(self.folder, spare)  # the old build, kept for the next one
+                return
+            old = sibling(self.out_dir, "old")  # no exchange here: two renames, recover() mends
+            os.rename(self.out_dir, old)
+            os.rename(self.folder, self.out_dir)
+            os.rename(old, spare)
+        except OSError as exc:
+            raise OutputError(explain(exc, self.out_dir)) from None
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Leave the published folder as it was (the spare is fixed by the next build)."""
+        if self.folder.name.startswith(f".{self.out_dir.name}.catalogue-staging-"):
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def spare_manifest(self) -> Manifest | None:
+        """What the folder swapped out holds, for the next build."""
+        return self.published
 
 
-class IncrementalOutput(StagedOutput):
-    """Stages only what changed since the last build, then moves it into place.
+def manifest_keys(out_dir: Path) -> tuple[str, str]:
+    """The store keys of the published folder's manifest and of its spare's."""
+    base = os.path.realpath(out_dir)
+    return f"{base}#published", f"{base}#spare"
 
-    Files made from unchanged inputs are not touched (same bytes, same modification time);
-    files whose bytes come out identical are not replaced; files the new build no longer makes
-    are removed. Nothing is moved until the whole build has succeeded.
-    """
 
-    reuses = True
+def published_files(manifest: Manifest | None) -> Mapping[str, str]:
+    return manifest.files if manifest is not None else {}
 
-    def __init__(self, out_dir: Path, previous: dict[str, str]):
-        super().__init__(out_dir)
-        self.previous = previous
-        self.replaced: list[str] = []  # files whose bytes changed, set by commit()
 
-    def reuse(self, out_path: str, key: str) -> bool:
-        if key and self.previous.get(out_path) == key and out_path not in self.written \
-                and (self.out_dir / out_path).is_file():
-            self.written.add(out_path)
-            self.manifest[out_path] = key
-            return True
-        return False
-
-    def commit(self) -> None:
-        for staged in sorted(p for p in self.staging.rglob("*") if p.is_file()):
-            rel = staged.relative_to(self.staging)
-            target = self.out_dir / rel
-            if target.is_file() and target.stat().st_size == staged.stat().st_size \
-                    and target.read_bytes() == staged.read_bytes():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, target)
-            self.replaced.append(rel.as_posix())
-        for out_path in sorted(set(self.previous) - self.written):
-            gone = self.out_dir / out_path
-            if gone.is_file() or gone.is_symlink():
-                gone.unlink()
-                parent = gone.parent
-                while parent != self.out_dir and parent.is_dir() and not any(parent.iterdir()):
-                    parent.rmdir()
-                    parent = parent.parent
-        shutil.rmtree(self.staging, ignore_errors=True)
+def listed(folder: Path) -> Iterable[str]:
+    for directory, _, files in os.walk(folder):
+        for name in files:
+            yield os.path.relpath(os.path.join(directory, name), folder).replace(os.sep, "/")

@@ -7,6 +7,7 @@ sorted UTF-8 names, fixed timestamps and permissions.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import zipfile
 from collections import Counter
@@ -15,12 +16,16 @@ from datetime import datetime
 from pathlib import Path
 
 
+from babel.dates import format_date
+
+from catalogue.build.cache import Store
+from catalogue.build.pipeline import BuildResult, default_cache, load_site, plan_build, write_plan
+from catalogue.build.writer import MARKER, PROTECTED, Publication
 from catalogue.content.link import restrict_to_market
-from catalogue.build.pipeline import BuildResult, Edition, LoadedSite, default_cache, load_site, write_site
-from catalogue.site.plan import LISTING_KINDS, plan_pages
 from catalogue.problems import Problems
-from catalogue.site.views import ViewBuilder
-from catalogue.build.writer import StagedOutput
+from catalogue.site.edition import BundleCover, Edition
+from catalogue.site.index import index_site
+from catalogue.site.render import render_text
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 KINDS = {".html": "HTML", ".webp": "images", ".jpg": "images", ".png": "images", ".svg": "images",
@@ -47,7 +52,21 @@ def make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market: 
                 now: datetime | None = None, pdf: bool | None = None) -> BundleResult:
     problems = Problems()
     result = BundleResult(problems)
-    loaded = load_site(root, problems, now)
+    refusal = check_target_file(out_zip, root)
+    if refusal:
+        problems.error("(bundle)", None, "--out", refusal)
+        return result
+    store = Store(default_cache(root))
+    try:
+        return _make_bundle(root, out_zip, languages, market, now, pdf, store, result)
+    finally:
+        store.close()
+
+
+def _make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market: str | None,
+                 now: datetime | None, pdf: bool | None, store: Store, result: BundleResult) -> BundleResult:
+    problems = result.problems
+    loaded = load_site(root, problems, now, store)
     if loaded is None or problems.has_errors():
         return result
     config = loaded.config
@@ -65,49 +84,59 @@ def make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market: 
     if not site.products:
         problems.error("(bundle)", None, "--market", f"no product targets the market {market!r}")
         return result
-    views = ViewBuilder(config, site, dict(loaded.languages), loaded.media, loaded.now)
-    used = {name: views.used_codes(name) for name in LISTING_KINDS}
-    pages = plan_pages(config, site, used, problems, languages=chosen, web=False)
-    edition_site = replace(loaded, site=site, views=views, pages=pages)
-    pdf_files = _pdfs(edition_site, chosen, market, pdf, result)
-    cover = {
-        "languages": list(chosen),
-        "market_code": market,
-        "dates": {lang: views.for_language(lang).fmt.date(loaded.now.date()) for lang in chosen},
-        "markets": {lang: config.codes.label("markets", market, lang, config.source_lang) for lang in chosen}
+    edition_site = replace(loaded, site=site, index=index_site(site, loaded.now))
+    pdf_files = _pdfs(chosen, market, pdf, result)
+    formatted = {lang: format_date(loaded.now.date(), "long", locale=loaded.languages[lang].locale) for lang in chosen}
+    cover = BundleCover(
+        languages=chosen, market_code=market, dates=formatted,
+        markets={lang: config.codes.label("markets", market, lang, config.source_lang) for lang in chosen}
         if market else {},
-        "pdfs": {lang: name for lang, name in pdf_files.items()},
-        "product_count": len(site.products),
-    }
+        pdfs=dict(pdf_files), product_count=len(site.products))
+    edition = Edition(chosen, "files", web=False, bundle=cover)
+    plan = plan_build(edition_site, edition, problems)
+    if problems.has_errors():
+        return result
     with tempfile.TemporaryDirectory(prefix="catalogue-bundle-") as scratch:
-        output = StagedOutput(Path(scratch) / "bundle")
-        build_result = BuildResult(problems)
-        edition = Edition(chosen, "files", web=False, bundle=cover)
-        write_site(edition_site, output, problems, None, build_result, edition, default_cache(root), 1)
+        folder = Path(scratch) / "bundle"
+        publication = Publication(folder, None, None)
+        write_plan(plan, publication, store, 1, problems, BuildResult(problems))
         if problems.has_errors():
             return result
         for lang in chosen:
-            output.write(f"README-{lang}.txt", _readme(edition_site, edition, lang))
+            readme = render_text(plan.settings, "bundle_readme.txt", lang, {"bundle": cover}).encode("utf-8")
+            publication.claim(f"README-{lang}.txt", "")
+            publication.write(f"README-{lang}.txt", readme)
         for lang, name in pdf_files.items():
             from catalogue.commands.pdf import write_pdf
-            write_pdf(edition_site, lang, market, Path(scratch) / name, default_cache(root))
-            output.copy(name, Path(scratch) / name)
+            write_pdf(edition_site, lang, market, Path(scratch) / name, store)
+            publication.claim(name, "")
+            publication.write(name, (Path(scratch) / name).read_bytes())
             result.pdfs.append(name)
-        output.commit()
-        result.zip_path = write_zip(Path(scratch) / "bundle", out_zip, result)
+        publication.publish()
+        (folder / MARKER).unlink()  # the bundle is a zip: the marker is for folders this program keeps
+        result.zip_path = write_zip(folder, out_zip, result)
     result.products = len(site.products)
     return result
 
 
-def _pdfs(loaded: LoadedSite, languages: tuple[str, ...], market: str | None, wanted: bool | None,
+def check_target_file(target: Path, root: Path) -> str | None:
+    """Why a file (a zip, a PDF) must not be written at `target`, or None."""
+    real = Path(os.path.realpath(target))
+    site = Path(os.path.realpath(root))
+    if real == site / "site.yaml" or any(real == site / name or real.is_relative_to(site / name) for name in PROTECTED):
+        return f"{target} is one of the site's own files or folders; write it elsewhere, e.g. dist/"
+    if real.is_dir():
+        return f"{target} is a folder; give a file name, e.g. dist/catalogue.zip"
+    return None
+
+
+def _pdfs(languages: tuple[str, ...], market: str | None, wanted: bool | None,
           result: BundleResult) -> dict[str, str]:
     """PDF catalogues to include, when WeasyPrint is installed (the `pdf` extra)."""
     if wanted is False:
         return {}
-    try:
-        from catalogue.commands.pdf import pdf_available
-    except ImportError:  # pragma: no cover - the module itself has no hard dependency
-        return {}
+    from catalogue.commands.pdf import pdf_available
+
     if not pdf_available():
         result.pdf_note = "no PDF: install the pdf extra (pip install 'catalogue[pdf]')"
         if wanted:
@@ -116,16 +145,9 @@ def _pdfs(loaded: LoadedSite, languages: tuple[str, ...], market: str | None, wa
     return {lang: f"catalogue-{lang}{'-' + market if market else ''}.pdf" for lang in languages}
 
 
-def _readme(loaded: LoadedSite, edition: Edition, lang: str) -> bytes:
-    from catalogue.site.render import render_text
-
-    return render_text(loaded, "bundle_readme.txt", lang, {"bundle": edition.bundle}).encode("utf-8")
-
-
 def write_zip(folder: Path, out_zip: Path, result: BundleResult) -> Path:
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=".bundle-", suffix=".zip", dir=out_zip.parent)
-    import os
     os.close(handle)
     bytes_by_kind: Counter[str] = Counter()
     files_by_kind: Counter[str] = Counter()

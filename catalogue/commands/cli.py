@@ -34,6 +34,19 @@ def _port(value: str) -> int:
     return number
 
 
+MAX_JOBS = 64
+
+
+def _jobs(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {value!r}") from None
+    if not 1 <= number <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"{number} processes: use 1 to {MAX_JOBS}")
+    return number
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catalogue", description="Static multilingual product catalogue.")
     parser.add_argument("--version", action="version", version=f"catalogue {__version__}")
@@ -50,7 +63,7 @@ def make_parser() -> argparse.ArgumentParser:
     p_build.add_argument("--out", type=Path, default=None, help="output folder (default: SITE/public)")
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p_build.add_argument("--no-cache", action="store_true", help="ignore the build cache (.cache/catalogue)")
-    p_build.add_argument("--jobs", "-j", type=int, default=None, help="processes to use (default: all cores)")
+    p_build.add_argument("--jobs", "-j", type=_jobs, default=None, help="processes to use, 1 to 64 (default: all cores)")
 
     p_check = sub.add_parser("check", help="validate only; list every problem")
     site_arg(p_check)
@@ -177,9 +190,6 @@ class ProgressBar:
 
 def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cache: bool = True,
               jobs: int | None = None) -> int:
-    if jobs is not None and jobs < 1:
-        print("build: --jobs must be at least 1", file=sys.stderr)
-        return 2
     result = build(site, out, now, progress=ProgressBar(sys.stderr, not quiet), use_cache=use_cache,
                    workers=jobs, release_memory=False)
     print_problems(result.problems, sys.stderr)
@@ -189,9 +199,6 @@ def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cach
         return 1
     if not quiet and result.up_to_date:
         print(f"up to date: nothing changed since the last build ({result.seconds:.2f} s) -> {out}")
-    elif not quiet and result.quick:
-        print(f"only texts changed: {result.rendered} of {result.pages} pages rendered again, "
-              f"{result.files} file(s) updated ({result.seconds:.2f} s) -> {out}")
     elif not quiet:
         fresh = f" ({result.rendered} rendered)" if result.rendered != result.pages else ""
         print(f"built {result.pages} pages{fresh} in {result.languages} languages, {result.images} images "
@@ -345,32 +352,42 @@ def run_bundle(args: argparse.Namespace) -> int:
 def run_pdf(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from catalogue.content.link import restrict_to_market
-    from catalogue.commands.pdf import pdf_available, write_pdf
+    from catalogue.build.cache import Store
     from catalogue.build.pipeline import default_cache
-    from catalogue.site.views import ViewBuilder
+    from catalogue.commands.bundle import check_target_file
+    from catalogue.commands.pdf import pdf_available, write_pdf
+    from catalogue.content.link import restrict_to_market
+    from catalogue.site.index import index_site
 
     if not pdf_available():
         print("pdf: WeasyPrint is not installed: pip install 'catalogue[pdf]' (and Debian's "
               "fonts-noto-core fonts-noto-cjk for Arabic and Japanese)", file=sys.stderr)
         return 1
-    problems = Problems()
-    loaded = load_site(args.site, problems, args.now)
-    print_problems(problems, sys.stderr)
-    if loaded is None or problems.has_errors():
-        return 1
-    languages = _languages(args.lang) or list(loaded.config.languages)
-    bad = [lang for lang in languages if lang not in loaded.config.languages]
-    if bad or (args.market and args.market not in loaded.config.codes.get("markets")):
-        print(f"pdf: unknown language or market: {', '.join(bad) or args.market}", file=sys.stderr)
-        return 2
-    if args.market:
-        site = restrict_to_market(loaded.site, args.market)
-        loaded = replace(loaded, site=site, views=ViewBuilder(loaded.config, site, dict(loaded.languages),
-                                                              loaded.media, loaded.now))
     out = args.out or args.site / "dist"
-    for lang in languages:
-        target = out / f"catalogue-{lang}{'-' + args.market if args.market else ''}.pdf"
-        write_pdf(loaded, lang, args.market, target, default_cache(args.site))
-        print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    refusal = check_target_file(out / "catalogue.pdf", args.site) if out.is_dir() or not out.exists() else \
+        f"{out} is a file; give a folder for the PDFs"
+    if refusal:
+        print(f"pdf: {refusal}", file=sys.stderr)
+        return 1
+    problems = Problems()
+    store = Store(default_cache(args.site))
+    try:
+        loaded = load_site(args.site, problems, args.now, store)
+        print_problems(problems, sys.stderr)
+        if loaded is None or problems.has_errors():
+            return 1
+        languages = _languages(args.lang) or list(loaded.config.languages)
+        bad = [lang for lang in languages if lang not in loaded.config.languages]
+        if bad or (args.market and args.market not in loaded.config.codes.get("markets")):
+            print(f"pdf: unknown language or market: {', '.join(bad) or args.market}", file=sys.stderr)
+            return 2
+        if args.market:
+            site = restrict_to_market(loaded.site, args.market)
+            loaded = replace(loaded, site=site, index=index_site(site, loaded.now))
+        for lang in languages:
+            target = out / f"catalogue-{lang}{'-' + args.market if args.market else ''}.pdf"
+            write_pdf(loaded, lang, args.market, target, store)
+            print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    finally:
+        store.close()
     return 0

@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any, Mapping
 
 
-from catalogue.site import urls
-from catalogue.site.media import cached_file, ensure_encoded
+from catalogue.build.cache import Store
+from catalogue.build.keys import package_key
+from catalogue.build.memo import CachedEvaluator
 from catalogue.build.pipeline import LoadedSite
+from catalogue.content.facts import producer_facts
+from catalogue.derive import Evaluator, derive, digest
+from catalogue.site import urls
+from catalogue.site.media import EntryMedia, encode_image, variant_bytes
 from catalogue.site.themes import make_environment
+from catalogue.site.views import contact_view, language_context, producer_card, product_view
 
 
 def pdf_available() -> bool:
@@ -33,49 +39,55 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=3, border=1, dark="#0f3b2c")
 
 
-def confined_fetcher(allowed: Mapping[str, Path]) -> Any:
-    """WeasyPrint's URL fetcher, serving only the files this catalogue put in its HTML (the
-    resized photos, by their file:// addresses) and data: addresses (the QR codes). Anything
-    else, a file elsewhere on the machine, an address on the network, an attachment, is
-    refused: the PDF is made from text that translators and editors wrote."""
-    from weasyprint.urls import URLFetcher
+def confined_fetcher(allowed: Mapping[str, Path | tuple[bytes, str]]) -> Any:
+    """WeasyPrint's URL fetcher, serving only what this catalogue put in its HTML: its photos
+    (by the addresses it gave them, from memory or from their files) and data: addresses (the
+    QR codes). Anything else, a file elsewhere on the machine, an address on the network, an
+    attachment, is refused: the PDF is made from text that translators and editors wrote."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class ConfinedFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            path = allowed.get(url)
-            if path is None:
+            found = allowed.get(url)
+            if found is None:
                 raise ValueError(f"not a file of this catalogue: {url[:80]}")
-            return super().fetch(path.resolve().as_uri(), headers)
+            if isinstance(found, tuple):
+                data, mime = found
+                return URLFetcherResponse(url, body=data, headers={"Content-Type": mime})
+            return super().fetch(found.resolve().as_uri(), headers)
 
     return ConfinedFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
-def pdf_html(loaded: LoadedSite, lang: str, market: str | None, cache_root: Path,
-             files: dict[str, Path] | None = None) -> str:
-    """The catalogue as HTML for WeasyPrint; `files` gets the file:// address of every local
-    file it shows (and only those may be fetched)."""
-    config, views = loaded.config, loaded.views
+def pdf_html(loaded: LoadedSite, lang: str, market: str | None, images: dict[str, tuple[bytes, str]],
+             evaluator: Evaluator) -> str:
+    """The catalogue as HTML for WeasyPrint; `images` gets the bytes of every photo it shows,
+    by the address it shows it at (and only those may be fetched)."""
+    config, site = loaded.config, loaded.site
     language = loaded.languages[lang]
-    lv = views.for_language(lang)
-    image_assets = [loaded.media.get(p.rel_dir, p.images[0]) for p in loaded.site.products.values() if p.images]
-    ensure_encoded([a for a in image_assets if a], cache_root)
+    settings = digest(package_key(), config.digest, "pdf")
+    lc = language_context(config, loaded.languages, lang, loaded.index.listed, settings)
     products = []
-    for slug, product in loaded.site.products.items():
-        view = views.product(slug, lang, "")
+    for slug, product in site.products.items():
+        producer = site.producers.get(product.producer)
+        media = loaded.media.get(("product", slug)) or EntryMedia({}, frozenset(), "none")
+        summary = producer_card(lc, producer_facts(producer, config.source_lang), len(site.products_by_producer.get(producer.slug, ()))) \
+            if producer else None
+        view = product_view(lc, product, media, producer, summary, (), "")
         photo = None
-        asset = loaded.media.get(product.rel_dir, product.images[0]) if product.images else None
+        asset = media.get(product.images[0]) if product.images else None
         if asset is not None:
             variant = next((v for v in asset.of(asset.fallback_mime) if v.width >= 640), asset.largest)
-            photo_path = cached_file(cache_root, asset, variant).resolve()
-            photo = photo_path.as_uri()
-            if files is not None:
-                files[photo] = photo_path
+            photo = f"https://images.catalogue.invalid/{variant.out_path}"
+            images[photo] = (variant_bytes(evaluator.value(derive(encode_image, asset, stored=True)), asset, variant),
+                             variant.mime)
         online = urls.absolute(config.base_url, view.card.path)
         products.append({"view": view, "photo": photo, "qr": qr_data_uri(online), "online": online})
-    producers = [(lv.producers[slug], views.contact(p)) for slug, p in loaded.site.producers.items()]
-    env = make_environment(loaded.theme, loaded.translations[lang],
+    producers = [(producer_card(lc, producer_facts(p, config.source_lang), len(site.products_by_producer.get(slug, ()))), contact_view(p))
+                 for slug, p in site.producers.items()]
+    env = make_environment(loaded.theme, loaded.catalogues[lang].translations,
                            {"config": config, "all_languages": loaded.languages})
     return env.get_template("print/catalogue.html").render(
         lang=language, site_title=config.localized(config.title, lang),
@@ -83,23 +95,23 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, cache_root: Path
         contact=config.contact,
         contact_address=config.localized(config.contact.address, lang) if config.contact.address else None,
         market=config.codes.label("markets", market, lang, config.source_lang) if market else None,
-        date=lv.fmt.date(loaded.now.date()), created=loaded.now.date().isoformat(),
+        date=lc.fmt.date(loaded.now.date()), created=loaded.now.date().isoformat(),
         products=products, producers=producers, site_url=config.base_url + lang + "/")
 
 
-def write_pdf(loaded: LoadedSite, lang: str, market: str | None, target: Path, cache_root: Path) -> Path:
+def write_pdf(loaded: LoadedSite, lang: str, market: str | None, target: Path, store: Store) -> Path:
     from weasyprint import HTML
 
-    files: dict[str, Path] = {}
-    html = pdf_html(loaded, lang, market, cache_root, files)
-    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    # base_url: a folder of its own, so that no relative address means a file of the site
-    document = HTML(string=html, base_url="about:blank", url_fetcher=confined_fetcher(files)).render()
+    images: dict[str, tuple[bytes, str]] = {}
+    evaluator = CachedEvaluator(store)
+    html = pdf_html(loaded, lang, market, images, evaluator)
+    evaluator.flush()
+    digest_value = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    # base_url: no relative address means a file of the site; every photo comes from `images`
+    document = HTML(string=html, base_url="about:blank", url_fetcher=confined_fetcher(images)).render()
     created = loaded.now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
     document.metadata.created = created
     document.metadata.modified = created
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, pdf_identifier=digest)
+    document.write_pdf(target, pdf_identifier=digest_value)
     return target
-
-

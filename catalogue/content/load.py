@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -10,8 +10,11 @@ from catalogue.config import SiteConfig
 from catalogue.content.body import body_image_refs
 from catalogue.content.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
                              Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
-                             WebLink, pack_body)
-from catalogue.content.files import check_file, folder_refusal
+                             WebLink, pack_body, unpack_body)
+from catalogue.content.facts import facts_digest, facts_of
+from catalogue.content.files import check_file, folder_refusal, read_input
+from catalogue.content.translations import hash_of_source
+from catalogue.derive import digest as derive_digest
 from catalogue.problems import Problems
 from catalogue.content.schema import INVALID, RECORDS, SLUG_RE, TEXT, Ctx, direction_control, unusable_character
 from catalogue.content.yamlio import parse_yaml, read_mapping, read_text, split_front_matter
@@ -35,22 +38,27 @@ class LoadedContent:
 EntryLoader = Callable[[SiteConfig, EntryKind, Path, Problems], "Entry | None"]
 
 
-def load_content(config: SiteConfig, problems: Problems,
-                 load_many: Callable[[SiteConfig, list[tuple[EntryKind, Path]], Problems], list["Entry | None"]]
-                 | None = None) -> LoadedContent:
-    """Every entry folder; `load_many` may answer from a cache (it must report the same problems)."""
+Work = list[tuple[EntryKind, Path, str]]  # (kind, entry folder, digest of its files)
+LoadMany = Callable[[Work, Problems], list["Entry | None"]]
+
+
+def load_content(config: SiteConfig, digests: Mapping[tuple[str, str], str], problems: Problems,
+                 load_many: LoadMany | None = None) -> LoadedContent:
+    """Every entry folder. `digests`: of each folder's files, by (kind, folder name) (see
+    build/inputs.py); `load_many` may answer from a cache (reporting the same problems)."""
     loaded: dict[EntryKind, dict[str, Any]] = {"product": {}, "producer": {}, "event": {}}
     folders: dict[EntryKind, frozenset[str]] = {}
-    work: list[tuple[EntryKind, Path]] = []
+    work: Work = []
     for kind, folder in KIND_FOLDERS.items():
         entry_dirs = _entry_dirs(config.root / "content" / folder, f"content/{folder}", problems, config.root)
         folders[kind] = frozenset(d.name for d in entry_dirs)
-        work.extend((kind, entry_dir) for entry_dir in entry_dirs)
+        work.extend((kind, entry_dir, digests.get((kind, entry_dir.name), "")) for entry_dir in entry_dirs)
     if load_many is None:
-        results = [load_entry(config, kind, entry_dir, problems) for kind, entry_dir in work]
+        results = [load_entry(config, kind, entry_dir, problems, folder_digest)
+                   for kind, entry_dir, folder_digest in work]
     else:
-        results = load_many(config, work, problems)
-    for (kind, _), entry in zip(work, results):
+        results = load_many(work, problems)
+    for (kind, _, _), entry in zip(work, results):
         if entry is not None:
             loaded[kind][entry.slug] = entry
     return LoadedContent(loaded["product"], loaded["producer"], loaded["event"], folders)
@@ -89,7 +97,9 @@ def _suggest_slug(name: str) -> str:
     return slugify(name) or "my-entry"
 
 
-def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: Problems) -> Entry | None:
+def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: Problems,
+               digest: str = "") -> Entry | None:
+    """One entry folder's records; `digest` is that of its files (see build/inputs.py)."""
     rel_dir = f"content/{KIND_FOLDERS[kind]}/{entry_dir.name}"
     texts = _load_texts(config, entry_dir, rel_dir, problems)
     data_rel = f"{rel_dir}/{kind}.yaml"
@@ -108,12 +118,15 @@ def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: P
     if values is INVALID or texts is None:
         return None
     common = dict(slug=entry_dir.name, src_dir=entry_dir, rel_dir=rel_dir, texts=texts,
-                  field_lines=FieldLines(doc.lines))
+                  field_lines=FieldLines(doc.lines), digest=digest)
+    made: Entry | None
     if kind == "product":
-        return _product(common, values)
-    if kind == "producer":
-        return _producer(common, values)
-    return _event(common, values, ctx)
+        made = _product(common, values)
+    elif kind == "producer":
+        made = _producer(common, values)
+    else:
+        made = _event(common, values, ctx)
+    return replace(made, facts_digest=facts_digest(facts_of(made, config.source_lang))) if made is not None else None
 
 
 def _load_texts(config: SiteConfig, entry_dir: Path, rel_dir: str,
@@ -163,8 +176,32 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
         ctx.warning("translation_of", "only translations carry translation_of; "
                                       "remove it from the source-language file")
         translation_of = None
-    return Text(lang=lang, name=values["name"], summary=values["summary"], packed_body=pack_body(front.body),
-                body_line=front.body_line, translation_of=translation_of, rel_path=rel)
+    return Text(lang=lang, name=values["name"], summary=values["summary"],
+                body_digest=derive_digest("body", front.body), has_body=bool(front.body.strip()),
+                source_hash=hash_of_source(values["name"], values["summary"], front.body),
+                body_line=front.body_line, translation_of=translation_of, rel_path=rel,
+                packed_body=pack_body(front.body))
+
+
+class BodyChanged(Exception):
+    """A text file changed after the build read it: the next build takes the new text."""
+
+
+def body_text(entry: Entry, text: Text) -> str:
+    """The Markdown body of `text`: kept from parsing, or read again from its file (a record
+    from the build cache keeps none) and checked to be the body the record was made from."""
+    if text.packed_body is not None:
+        return unpack_body(text.packed_body)
+    path = entry.src_dir / text.rel_path.rpartition("/")[2]
+    data = read_input(path, entry.src_dir, "text")
+    source = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else ""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    front = split_front_matter(source, text.rel_path, Problems())
+    body = front.body if front is not None else ""
+    if derive_digest("body", body) != text.body_digest:
+        raise BodyChanged(text.rel_path)
+    return body
 
 
 def _check_body(entry_dir: Path, rel: str, body: str, body_line: int, problems: Problems) -> bool:

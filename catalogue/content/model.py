@@ -23,22 +23,32 @@ def pack_body(markdown: str) -> bytes:
     return packer.compress(markdown.encode("utf-8")) + packer.flush()
 
 
+def unpack_body(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Text:
-    """One language file of an entry: front matter fields and the Markdown body."""
+    """One language file of an entry: front matter fields and the Markdown body.
+
+    The body is kept (packed) only by the build that parsed the file; a record from the build
+    cache has none, and its body is read from the file when a page needs it, checked against
+    `body_digest` (see content/load.py body_text)."""
 
     lang: str
     name: str
     summary: str
-    packed_body: bytes  # the Markdown source, as pack_body() makes it
+    body_digest: str  # of the Markdown source
+    has_body: bool  # False for a file with front matter only (its body is shown from another language)
+    source_hash: str  # of name, summary and body as a translator translates them (translations.py)
     body_line: int  # file line where the body starts, for messages
     translation_of: str | None
     rel_path: str  # relative to the site root
+    packed_body: bytes | None = None  # the Markdown source, as pack_body() makes it
 
     @property
-    def body(self) -> str:
-        """The Markdown source."""
-        return zlib.decompress(self.packed_body).decode("utf-8")
+    def digest(self) -> str:
+        return self.body_digest + self.source_hash
 
 
 @dataclass(frozen=True)
@@ -120,11 +130,16 @@ class FieldLines(Mapping[str, int]):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __getstate__(self) -> str:
+    def __plain__(self) -> str:
         return self._packed
 
-    def __setstate__(self, packed: str) -> None:
-        self._packed = packed
+    @classmethod
+    def __from_plain__(cls, packed: object) -> "FieldLines":
+        if not isinstance(packed, str):
+            raise ValueError("not field lines")
+        lines = cls({})
+        lines._packed = packed
+        return lines
 
     def __repr__(self) -> str:
         return f"FieldLines({dict(self.items())!r})"
@@ -139,6 +154,8 @@ class Entry:
     rel_dir: str  # e.g. content/products/<slug>
     texts: Mapping[str, Text]  # by language code; the source language is always present
     field_lines: FieldLines  # for cross-record messages
+    digest: str  # of every file of the entry's folder (texts, data file, images) and the settings
+    facts_digest: str = ""  # of what its cards show (content/facts.py), made when it is read
 
     kind: EntryKind = field(init=False, default="product")
 

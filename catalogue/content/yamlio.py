@@ -8,7 +8,7 @@ silent overwrite.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -36,6 +36,7 @@ class YamlDoc:
     data: Any
     lines: Mapping[str, int] = field(default_factory=dict)
     raw: Mapping[str, str] = field(default_factory=dict)  # scalar source text, for hints
+    source: str = ""  # the whole file, where read_mapping read one
 
     def line(self, path: str) -> int | None:
         """Line of `path` ("ocop.stars", "packaging[1].size"), or of its nearest parent."""
@@ -215,4 +216,4 @@ def read_mapping(path: Path, rel_path: str, problems: Problems, missing: str, no
     if not isinstance(doc.data, dict):
         problems.error(rel_path, 1, None, not_mapping)
         return None
-    return doc
+    return replace(doc, source=source)

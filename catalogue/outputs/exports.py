@@ -15,10 +15,10 @@ from typing import Any
 
 from catalogue.site import urls
 from catalogue.config import SiteConfig
-from catalogue.site.media import MediaIndex
-from catalogue.content.model import Site
+from catalogue.site.media import EntryMedia
+from catalogue.content.model import Producer, Product
 from catalogue.content.translations import status_of
-from catalogue.site.views import LanguageViews
+from catalogue.site.views import LanguageContext, card_of
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("slug", "name", "summary", "url", "category", "category_label", "ocop_stars", "ocop_year",
@@ -32,58 +32,59 @@ def _amount(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def product_records(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex) -> list[dict[str, Any]]:
-    lang = views.lang.code
-    records = []
-    for slug, product in site.products.items():
-        card = views.products[slug]
-        producer = site.producers.get(product.producer)
-        images = []
-        for name in product.images:
-            asset = media.get(product.rel_dir, name)
-            if asset:
-                images.append(urls.absolute(config.base_url, asset.largest.out_path))
-        records.append({
-            "slug": slug,
-            "url": urls.absolute(config.base_url, card.path),
-            "name": card.words.name,
-            "summary": card.words.summary,
-            "text_language": card.words.lang,
-            "translation_status": status_of(product, lang, config.source_lang),
-            "category": {"code": product.category, "label": card.category.text},
-            "ocop": {"stars": product.ocop.stars, "year": product.ocop.year,
-                     "certificate": product.ocop.certificate,
-                     "valid_until": product.ocop.valid_until.isoformat() if product.ocop.valid_until else None},
-            "district": {"code": product.district, "label": card.district.text},
-            "producer": {"slug": product.producer, "name": card.producer_name,
-                         "type": producer.type if producer else None,
-                         "url": urls.absolute(config.base_url, urls.entry(lang, "producers", product.producer))},
-            "hs_code": product.hs_code,
-            "certifications": [{"code": c.code, "label": c.text} for c in card.certifications],
-            "markets": [{"code": m.code, "label": m.text} for m in card.markets],
-            "packaging": [{"size": p.size,
-                           "unit_price": {"amount": _amount(p.unit_price.amount), "currency": p.unit_price.currency}
-                           if p.unit_price else None} for p in product.packaging],
-            "moq": {"quantity": _amount(product.moq.quantity), "unit": product.moq.unit} if product.moq else None,
-            "shelf_life_days": product.shelf_life_days,
-            "marketplaces": [{"name": m.name, "url": m.url} for m in product.marketplaces],
-            "updated": product.updated.isoformat() if product.updated else None,
-            "images": images,
-        })
-    return records
+def product_record(lc: LanguageContext, config: SiteConfig, product: Product, producer: Producer | None,
+                   media: EntryMedia) -> dict[str, Any]:
+    """One product as catalogue.json and catalogue.csv describe it, in one language."""
+    lang = lc.code
+    card = card_of(lc, product, producer, media)
+    images = [urls.absolute(config.base_url, asset.largest.out_path)
+              for name in product.images if (asset := media.get(name)) is not None]
+    return {
+        "slug": product.slug,
+        "url": urls.absolute(config.base_url, card.path),
+        "name": card.words.name,
+        "summary": card.words.summary,
+        "text_language": card.words.lang,
+        "translation_status": status_of(product, lang, config.source_lang),
+        "category": {"code": product.category, "label": card.category.text},
+        "ocop": {"stars": product.ocop.stars, "year": product.ocop.year,
+                 "certificate": product.ocop.certificate,
+                 "valid_until": product.ocop.valid_until.isoformat() if product.ocop.valid_until else None},
+        "district": {"code": product.district, "label": card.district.text},
+        "producer": {"slug": product.producer, "name": card.producer_name,
+                     "type": producer.type if producer else None,
+                     "url": urls.absolute(config.base_url, urls.entry(lang, "producers", product.producer))},
+        "hs_code": product.hs_code,
+        "certifications": [{"code": c.code, "label": c.text} for c in card.certifications],
+        "markets": [{"code": m.code, "label": m.text} for m in card.markets],
+        "packaging": [{"size": p.size,
+                       "unit_price": {"amount": _amount(p.unit_price.amount), "currency": p.unit_price.currency}
+                       if p.unit_price else None} for p in product.packaging],
+        "moq": {"quantity": _amount(product.moq.quantity), "unit": product.moq.unit} if product.moq else None,
+        "shelf_life_days": product.shelf_life_days,
+        "marketplaces": [{"name": m.name, "url": m.url} for m in product.marketplaces],
+        "updated": product.updated.isoformat() if product.updated else None,
+        "images": images,
+    }
 
 
-def catalogue_json(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex,
-                   records: list[dict[str, Any]] | None = None) -> bytes:
-    lang = views.lang.code
-    document = {
+def json_record(lc: LanguageContext, config: SiteConfig, product: Product, producer: Producer | None,
+                media: EntryMedia) -> str:
+    """A product's element of catalogue.json's "products", as JSON text."""
+    return json.dumps(product_record(lc, config, product, producer, media), ensure_ascii=False,
+                      separators=(",", ":"), check_circular=False)
+
+
+def catalogue_json(lc: LanguageContext, config: SiteConfig, records: tuple[str, ...]) -> bytes:
+    lang = lc.code
+    head = {
         "schema_version": SCHEMA_VERSION,
         "language": lang,
         "site": {"title": config.localized(config.title, lang), "url": urls.absolute(config.base_url, urls.home(lang)),
                  "contact": {"email": config.contact.email, "phone": config.contact.phone}},
-        "products": records if records is not None else product_records(config, site, views, media),
     }
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), check_circular=False) + "\n").encode("utf-8")
+    opening = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
+    return (opening + ',"products":[' + ",".join(records) + "]}\n").encode("utf-8")
 
 
 _FORMULA_STARTS = frozenset("=+-@")
@@ -105,22 +106,27 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
-def catalogue_csv(config: SiteConfig, site: Site, views: LanguageViews, media: MediaIndex,
-                  records: list[dict[str, Any]] | None = None) -> bytes:
+def csv_row(lc: LanguageContext, config: SiteConfig, product: Product, producer: Producer | None,
+            media: EntryMedia) -> str:
+    """A product's line of catalogue.csv (CRLF ended)."""
+    r = product_record(lc, config, product, producer, media)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in records if records is not None else product_records(config, site, views, media):
-        writer.writerow([spreadsheet_cell(cell) for cell in (
-            r["slug"], r["name"], r["summary"], r["url"], r["category"]["code"], r["category"]["label"],
-            r["ocop"]["stars"], r["ocop"]["year"], r["ocop"]["certificate"] or "", r["ocop"]["valid_until"] or "",
-            r["district"]["code"], r["district"]["label"], r["producer"]["slug"], r["producer"]["name"],
-            r["producer"]["type"] or "", r["hs_code"] or "",
-            "; ".join(c["code"] for c in r["certifications"]), "; ".join(m["code"] for m in r["markets"]),
-            "; ".join(p["size"] + (f" = {p['unit_price']['amount']} {p['unit_price']['currency']}"
-                                   if p["unit_price"] else "") for p in r["packaging"]),
-            r["moq"]["quantity"] if r["moq"] else "", r["moq"]["unit"] if r["moq"] else "",
-            r["shelf_life_days"] or "", "; ".join(m["url"] for m in r["marketplaces"]), r["updated"] or "",
-            r["images"][0] if r["images"] else "", r["text_language"], r["translation_status"],
-        )])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the BOM makes spreadsheets read UTF-8
+    csv.writer(buffer, lineterminator="\r\n").writerow([spreadsheet_cell(cell) for cell in (
+        r["slug"], r["name"], r["summary"], r["url"], r["category"]["code"], r["category"]["label"],
+        r["ocop"]["stars"], r["ocop"]["year"], r["ocop"]["certificate"] or "", r["ocop"]["valid_until"] or "",
+        r["district"]["code"], r["district"]["label"], r["producer"]["slug"], r["producer"]["name"],
+        r["producer"]["type"] or "", r["hs_code"] or "",
+        "; ".join(c["code"] for c in r["certifications"]), "; ".join(m["code"] for m in r["markets"]),
+        "; ".join(p["size"] + (f" = {p['unit_price']['amount']} {p['unit_price']['currency']}"
+                               if p["unit_price"] else "") for p in r["packaging"]),
+        r["moq"]["quantity"] if r["moq"] else "", r["moq"]["unit"] if r["moq"] else "",
+        r["shelf_life_days"] or "", "; ".join(m["url"] for m in r["marketplaces"]), r["updated"] or "",
+        r["images"][0] if r["images"] else "", r["text_language"], r["translation_status"],
+    )])
+    return buffer.getvalue()
+
+
+def catalogue_csv(rows: tuple[str, ...]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(CSV_COLUMNS)
+    return ("\ufeff" + buffer.getvalue() + "".join(rows)).encode("utf-8")  # the BOM makes spreadsheets read UTF-8

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Iterable, Mapping
 
-from catalogue.content.model import Product, Site
+from catalogue.content.load import body_text
+from catalogue.content.model import Producer, Product
+from catalogue.content.translations import shown_text
 from catalogue.outputs.embed import escape_json_text
-from catalogue.site.views import LanguageViews
+from catalogue.site.index import FACETS, facet_values
+from catalogue.site.media import EntryMedia
+from catalogue.site.views import LanguageContext, card_of
 
 INDEX_VERSION = 1
 BODY_WORDS = 60  # distinct words of the description kept per product: recall without bulk
 # and at most this many bytes of them (UTF-8): an unspaced script (Japanese) makes whole
 # phrases of its "words", of three bytes a character
 BODY_BYTES = 600
-FACETS = ("category", "stars", "district", "certification", "market", "producer_type")
 
 _ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ئ": "ي", "ؤ": "و", "ة": "ه",
                          "ـ": None})
@@ -81,7 +83,7 @@ def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) ->
     remembers the words each token gives: descriptions of one language share most of their
     words. Short words of ASCII letters are left out.
     """
-    kept = {} if kept is None else kept
+    kept = _KEPT if kept is None else kept
     seen: dict[str, None] = {}
     length = 0
     for token in dict.fromkeys(_MARKUP.sub(" ", markdown).split()):
@@ -94,7 +96,7 @@ def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) ->
                 kept[token] = words
         for word in words:
             if word not in seen:
-                size = len(word) if word.isascii() else len(word.encode("utf-8"))
+                size = len(word) if word.isascii() else len(word.encode("utf-8", "surrogatepass"))
                 if length + size > BODY_BYTES:
                     return " ".join(seen)
                 seen[word] = None
@@ -104,73 +106,44 @@ def body_words(markdown: str, kept: dict[str, tuple[str, ...]] | None = None) ->
     return " ".join(seen)
 
 
-FOLDED_WORDS = 200_000  # tokens remembered per language before starting afresh
+FOLDED_WORDS = 200_000  # tokens remembered before starting afresh
+_KEPT: dict[str, tuple[str, ...]] = {}  # this process's folded tokens: bodies share most of their words
 # Longer tokens are seldom met twice: whole phrases of unspaced scripts (Japanese, Chinese)
 REMEMBERED_LENGTH = 24
 
 
-def facet_values(product: Product, producer_type: str | None) -> dict[str, list[str]]:
-    return {
-        "category": [product.category],
-        "stars": [str(product.ocop.stars)],
-        "district": [product.district],
-        "certification": list(product.certifications),
-        "market": list(product.markets),
-        "producer_type": [producer_type] if producer_type else [],
-    }
+def search_item(lc: LanguageContext, product: Product, producer: Producer | None, media: EntryMedia) -> str:
+    """One product's item of the index of one language, as the JSON text the index holds."""
+    card = card_of(lc, product, producer, media)
+    shown = shown_text(product, lc.code, lc.chain, lc.source_lang)
+    own = fold(card.words.name)
+    alternates = " ".join(dict.fromkeys(
+        folded for folded in (fold(text.name) for text in product.texts.values()) if folded != own))
+    values = facet_values(product, producer.type if producer else None)
+    return encode({
+        "id": product.slug,
+        "name": card.words.name,
+        "n": own,
+        "s": fold(card.words.summary),
+        "b": body_words(body_text(product, shown.body)),
+        "a": alternates,
+        "f": {facet: codes for facet, codes in values.items() if codes},
+    })
 
 
-def search_index(site: Site, views: LanguageViews, other_names: Mapping[str, Iterable[str]],
-                 known_items: Mapping[str, dict[str, object]] | None = None,
-                 folded_names: dict[str, str] | None = None) -> dict[str, object]:
-    """The index of one language; `known_items` (by slug) are items made by an earlier build.
-    `folded_names` remembers names as folded, for the indexes of the other languages, which
-    fold the same names again."""
-    names_folded = {} if folded_names is None else folded_names
-
-    def fold_name(name: str) -> str:
-        found = names_folded.get(name)
-        if found is None:
-            found = names_folded[name] = fold(name)
-        return found
-
-    lang = views.lang.code
-    items = []
-    labels: dict[str, dict[str, str]] = {facet: {} for facet in FACETS}
-    kept: dict[str, tuple[str, ...]] = {}
-    for slug, product in site.products.items():
-        card = views.products[slug]
-        producer = site.producers.get(product.producer)
-        text = product.texts[card.words.lang]  # the text the page shows
-        values = facet_values(product, producer.type if producer else None)
-        labels["category"][product.category] = card.category.text
-        labels["district"][product.district] = card.district.text
-        labels["stars"][str(product.ocop.stars)] = "★" * product.ocop.stars
-        for label in card.certifications:
-            labels["certification"][label.code] = label.text
-        for label in card.markets:
-            labels["market"][label.code] = label.text
-        if producer:
-            labels["producer_type"][producer.type] = views.fmt.label("producer_types", producer.type)
-        if known_items and slug in known_items:
-            items.append(known_items[slug])
-            continue
-        own = fold_name(card.words.name)
-        alternates = " ".join(dict.fromkeys(
-            folded_name for folded_name in map(fold_name, other_names.get(slug, ())) if folded_name != own))
-        items.append({
-            "id": slug,
-            "name": card.words.name,
-            "n": own,
-            "s": fold(card.words.summary),
-            "b": body_words(text.body, kept),
-            "a": alternates,
-            "f": {facet: codes for facet, codes in values.items() if codes},
-        })
-    ordered_labels = {facet: dict(sorted(values.items(), key=lambda kv: (-int(kv[0]) if facet == "stars" else 0,
-                                                                         kv[1].casefold())))
-                      for facet, values in labels.items()}
-    return {"v": INDEX_VERSION, "lang": lang, "facets": list(FACETS), "labels": ordered_labels, "items": items}
+def search_labels(lc: LanguageContext, counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]) -> str:
+    """The labels of every filter option of one language, as JSON text."""
+    lists = {"category": "categories", "district": "districts", "certification": "certifications",
+             "market": "markets", "producer_type": "producer_types"}
+    labels: dict[str, dict[str, str]] = {}
+    for facet, options in counts:
+        if facet == "stars":
+            made = {code: "★" * int(code) for code, _ in sorted(options, key=lambda kv: -int(kv[0]))}
+        else:
+            made = dict(sorted(((code, lc.fmt.label(lists[facet], code)) for code, _ in options),
+                               key=lambda kv: kv[1].casefold()))
+        labels[facet] = made
+    return encode(labels)
 
 
 SCRIPT_PREFIX = "window.catalogueSearch="
@@ -178,10 +151,13 @@ SCRIPT_SUFFIX = ";\n"
 
 
 def encode(value: object) -> str:
-    """JSON as the index file holds it: an item encoded alone is the same text as inside it."""
+    """JSON as the index file holds it (safe in a script: see embed.py)."""
     return escape_json_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False,
                                        check_circular=False))
 
 
-def index_script(index: Mapping[str, object]) -> bytes:
-    return f"{SCRIPT_PREFIX}{encode(index)}{SCRIPT_SUFFIX}".encode("utf-8")
+def index_script(lang: str, labels: str, items: tuple[str, ...]) -> bytes:
+    """The index file of one language, from its labels and items (each already JSON)."""
+    head = f'{SCRIPT_PREFIX}{{"v":{INDEX_VERSION},"lang":{encode(lang)},"facets":{encode(list(FACETS))},' \
+           f'"labels":{labels},"items":['
+    return (head + ",".join(items) + "]}" + SCRIPT_SUFFIX).encode("utf-8")

@@ -3,12 +3,13 @@ protocol's limits), and robots.txt."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator
 from xml.sax.saxutils import quoteattr, escape
 
 from catalogue.site import urls
-from catalogue.site.plan import Page
+from catalogue.derive import digest
 
 
 # The sitemap protocol's limits per file; a bigger site gets several files and an index.
@@ -20,36 +21,77 @@ _HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 _TAIL = "</urlset>\n"
 
 
-def sitemap_files(base_url: str, pages: Iterable[Page], lastmod: Mapping[str, date], default_lang: str,
-                  max_urls: int = MAX_URLS, max_bytes: int = MAX_BYTES) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class SitemapEntry:
+    out_path: str
+    alternates: tuple[tuple[str, str], ...]  # (language, out_path)
+    lastmod: date | None
+
+    @property
+    def digest(self) -> str:
+        return digest("url", self.out_path, *(f"{lang}={path}" for lang, path in self.alternates), self.lastmod)
+
+
+def _estimate(base_url: str, entry: SitemapEntry) -> int:
+    """An upper bound of the bytes of an entry's <url> element (addresses quoted at most 3x)."""
+    return 220 + 3 * (len(base_url) + len(entry.out_path)) + sum(
+        90 + 3 * (len(base_url) + len(path)) for _, path in entry.alternates) * 2
+
+
+def layout(base_url: str, entries: tuple[SitemapEntry, ...], max_urls: int = MAX_URLS,
+           max_bytes: int = MAX_BYTES) -> list[tuple[int, int]]:
+    """(start, end) of each sitemap file's entries: one file, or several under an index."""
+    parts: list[tuple[int, int]] = []
+    start, size = 0, len(_HEAD) + len(_TAIL)
+    for index, entry in enumerate(entries):
+        grown = _estimate(base_url, entry)
+        if index > start and (index - start >= max_urls or size + grown > max_bytes):
+            parts.append((start, index))
+            start, size = index, len(_HEAD) + len(_TAIL)
+        size += grown
+    parts.append((start, len(entries)))
+    return parts
+
+
+def sitemap_names(base_url: str, entries: tuple[SitemapEntry, ...], max_urls: int = MAX_URLS,
+                  max_bytes: int = MAX_BYTES) -> list[str]:
+    parts = layout(base_url, entries, max_urls, max_bytes)
+    if len(parts) == 1:
+        return ["sitemap.xml"]
+    return ["sitemap.xml"] + [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
+
+
+def sitemap_file(base_url: str, entries: tuple[SitemapEntry, ...], default_lang: str, name: str,
+                 max_urls: int = MAX_URLS, max_bytes: int = MAX_BYTES) -> bytes:
     """sitemap.xml, or, past the protocol's limits, sitemap-1.xml, sitemap-2.xml... and
     sitemap.xml as their index (what robots.txt names either way)."""
-    parts: list[list[bytes]] = [[]]
-    size = len(_HEAD) + len(_TAIL)
-    for entry in _url_entries(base_url, pages, lastmod, default_lang):
-        if parts[-1] and (len(parts[-1]) >= max_urls or size + len(entry) > max_bytes):
-            parts.append([])
-            size = len(_HEAD) + len(_TAIL)
-        parts[-1].append(entry)
-        size += len(entry)
+    parts = layout(base_url, entries, max_urls, max_bytes)
     if len(parts) == 1:
-        return {"sitemap.xml": _urlset(parts[0])}
-    files = {f"sitemap-{number}.xml": _urlset(part) for number, part in enumerate(parts, 1)}
+        return _urlset(list(_url_entries(base_url, entries, default_lang)))
+    if name != "sitemap.xml":
+        start, end = parts[int(name[len("sitemap-"):-len(".xml")]) - 1]
+        return _urlset(list(_url_entries(base_url, entries[start:end], default_lang)))
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    lines += [f"  <sitemap><loc>{escape(urls.absolute(base_url, name))}</loc></sitemap>" for name in files]
+    lines += [f"  <sitemap><loc>{escape(urls.absolute(base_url, f'sitemap-{n}.xml'))}</loc></sitemap>"
+              for n in range(1, len(parts) + 1)]
     lines.append("</sitemapindex>")
-    files["sitemap.xml"] = ("\n".join(lines) + "\n").encode("utf-8")
-    return files
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def sitemap_files(base_url: str, entries: tuple[SitemapEntry, ...], default_lang: str, max_urls: int = MAX_URLS,
+                  max_bytes: int = MAX_BYTES) -> dict[str, bytes]:
+    """Every sitemap file by name (what the build writes one by one)."""
+    return {name: sitemap_file(base_url, entries, default_lang, name, max_urls, max_bytes)
+            for name in sitemap_names(base_url, entries, max_urls, max_bytes)}
 
 
 def _urlset(entries: list[bytes]) -> bytes:
     return _HEAD.encode("utf-8") + b"".join(entries) + _TAIL.encode("utf-8")
 
 
-def _url_entries(base_url: str, pages: Iterable[Page], lastmod: Mapping[str, date],
-                 default_lang: str) -> Iterator[bytes]:
-    """One <url> element per indexable page, as UTF-8."""
+def _url_entries(base_url: str, entries: Iterable[SitemapEntry], default_lang: str) -> Iterator[bytes]:
+    """One <url> element per entry, as UTF-8."""
     quoted: dict[str, str] = {}  # each address appears once per language of its page
 
     def address(out_path: str) -> str:
@@ -58,17 +100,16 @@ def _url_entries(base_url: str, pages: Iterable[Page], lastmod: Mapping[str, dat
             found = quoted[out_path] = quoteattr(urls.absolute(base_url, out_path))
         return found
 
-    for page in pages:
-        if not page.indexable or not page.is_html:
-            continue
-        lines = ["  <url>", f"    <loc>{escape(urls.absolute(base_url, page.out_path))}</loc>"]
-        if page.out_path in lastmod:
-            lines.append(f"    <lastmod>{lastmod[page.out_path].isoformat()}</lastmod>")
-        for lang, out_path in (page.alternates or {}).items():
+    for entry in entries:
+        lines = ["  <url>", f"    <loc>{escape(urls.absolute(base_url, entry.out_path))}</loc>"]
+        if entry.lastmod is not None:
+            lines.append(f"    <lastmod>{entry.lastmod.isoformat()}</lastmod>")
+        alternates = dict(entry.alternates)
+        for lang, out_path in entry.alternates:
             lines.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(lang)} href={address(out_path)}/>')
-        if page.alternates and default_lang in page.alternates:
+        if default_lang in alternates:
             lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" '
-                         f'href={address(page.alternates[default_lang])}/>')
+                         f'href={address(alternates[default_lang])}/>')
         lines.append("  </url>\n")
         yield "\n".join(lines).encode("utf-8")
 

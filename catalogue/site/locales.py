@@ -7,7 +7,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Mapping
+from typing import Literal, Mapping
 
 from babel import Locale
 from babel.messages.catalog import Catalog
@@ -17,11 +17,10 @@ from babel.messages.pofile import PoFileError, read_po
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
 from catalogue.content.files import Refusal, read_input
+from catalogue.derive import digest
 from catalogue.problems import Problems
 from catalogue.site.pocheck import check_messages, check_plural_forms, check_syntax, header_line
 
-if TYPE_CHECKING:
-    from catalogue.build.cache import BuildCache
 
 Direction = Literal["ltr", "rtl"]
 DOMAIN = "messages"
@@ -116,52 +115,37 @@ def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems,
     return catalog if len(problems.errors) == before else None
 
 
-def load_translations(config: SiteConfig, lang: str, problems: Problems,
-                      cache: BuildCache | None = None) -> gettext.NullTranslations:
+@dataclass(frozen=True)
+class Catalogues:
+    """The UI strings of one language: the chain of its .po files, compiled; `digest` stands
+    for what they say (the bytes of each file, in order)."""
+
+    translations: gettext.NullTranslations
+    digest: str
+
+
+def load_translations(config: SiteConfig, lang: str, problems: Problems) -> Catalogues:
     """Compile the chain of catalogues in memory; the site's strings win over the package's.
-
-    `cache` keeps each compiled catalogue by its source's content (only one without problems)."""
-    from catalogue.build.cache import digest
-
+    Each .po file is checked as it is read (pocheck.py), every build: they are few."""
     chain: gettext.NullTranslations = gettext.NullTranslations()
+    parts: list[str] = []
     for po, folder in reversed(catalogue_sources(config, lang)):
         rel = _display_path(po, config.root)
-        data = read_input(po, folder, "catalogue")
-        if isinstance(data, Refusal):
-            problems.error(rel, None, None, data.message)
+        catalog = read_catalog(po, lang, rel, problems, folder)
+        if catalog is None:
             continue
-        key = digest("compiled catalogue", lang, data)
-        compiled = cache.get("records", key) if cache is not None else None
-        if not isinstance(compiled, bytes):
-            before = len(problems.items)
-            catalog = read_catalog(po, lang, rel, problems, folder)
-            if catalog is None:
-                continue
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            compiled = buffer.getvalue()
-            if cache is not None and len(problems.items) == before:
-                cache.put_many("records", {key: compiled})
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        compiled = buffer.getvalue()
         try:
             translations = gettext.GNUTranslations(io.BytesIO(compiled))
-        except (ValueError, OSError, UnicodeDecodeError) as exc:  # checked above; a damaged cache row
+        except (ValueError, OSError, UnicodeDecodeError) as exc:  # checked above
             problems.error(rel, None, None, f"cannot use catalogue: {exc}")
             continue
+        parts.append(digest("catalogue", compiled))
         translations.add_fallback(chain)
         chain = translations
-    return chain
-
-
-def catalogue_key(translations: gettext.NullTranslations) -> str:
-    """What a chain of catalogues says, as a key: templates are compiled with its messages."""
-    from catalogue.build.cache import digest
-
-    parts = []
-    current: gettext.NullTranslations | None = translations
-    while current is not None:
-        parts.append(repr(sorted(getattr(current, "_catalog", {}).items(), key=repr)))
-        current = getattr(current, "_fallback", None)
-    return digest(*parts)
+    return Catalogues(chain, digest("catalogues", lang, *parts))
 
 
 def _display_path(path: Path, root: Path) -> str:

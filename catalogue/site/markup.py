@@ -387,3 +387,13 @@ def _cleaner(attribute_filter: "Callable[[str, str, str], str | None] | None" = 
 
 
 sanitise: Callable[[str], str] = _cleaner()
+
+
+_RENDERER: list[MarkdownRenderer] = []  # made on first use in each process: its converters are dear to build
+
+
+def render_markdown(source: str, resolve: "ImageResolver | None" = None) -> str:
+    """Markdown -> safe HTML, with this process's reusable renderer."""
+    if not _RENDERER:
+        _RENDERER.append(MarkdownRenderer())
+    return _RENDERER[0].render(source, resolve)

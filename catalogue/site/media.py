@@ -2,27 +2,24 @@
 
 Every image becomes a few widths in WebP plus the same widths in its own format (JPEG or PNG)
 for browsers without WebP; EXIF orientation is applied and all metadata (GPS, camera) is
-dropped. Results are cached by the source's content hash, outside the output folder, so an
-unchanged photo is never encoded twice.
+dropped. Encoding is a derived value of the source's content, which the build cache keeps,
+so an unchanged photo is never encoded twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterable, Mapping
+from typing import Mapping
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalogue.content.load import IMAGE_SUFFIXES, KIND_FOLDERS
 from catalogue.content.files import Refusal, check_file, read_input
-from catalogue.content.model import Entry, Site
-from catalogue.build.parallel import own_std_streams
+from catalogue.content.model import Entry
+from catalogue.derive import digest
 from catalogue.problems import Problems
 
 MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo
@@ -42,6 +39,10 @@ class Variant:
     @property
     def extension(self) -> str:
         return PurePosixPath(self.out_path).suffix.lstrip(".")
+
+    @property
+    def digest(self) -> str:
+        return digest("variant", self.out_path, self.width, self.height, self.mime)
 
 
 @dataclass(frozen=True)
@@ -67,41 +68,30 @@ class ImageAsset:
 
 
 @dataclass(frozen=True)
-class MediaIndex:
-    """Every image file of every entry folder, by (entry rel_dir, file name)."""
+class EntryMedia:
+    """The images of one entry folder, measured; its digest is that of the folder's files."""
 
-    images: Mapping[tuple[str, str], ImageAsset]
-    unreadable: frozenset[tuple[str, str]] = frozenset()  # files whose problems were reported
+    images: Mapping[str, ImageAsset]
+    unreadable: frozenset[str]  # image files whose problems were reported
+    digest: str
 
-    _folders: dict[str, list[tuple[str, ImageAsset]]] = field(init=False, repr=False, compare=False)
+    def get(self, name: str) -> ImageAsset | None:
+        return self.images.get(name)
 
-    def __post_init__(self) -> None:
-        folders: dict[str, list[tuple[str, ImageAsset]]] = {}
-        for (rel_dir, name), asset in sorted(self.images.items()):
-            folders.setdefault(rel_dir, []).append((name, asset))
-        object.__setattr__(self, "_folders", folders)
-
-    def get(self, rel_dir: str, name: str) -> ImageAsset | None:
-        return self.images.get((rel_dir, name))
-
-    def in_folder(self, rel_dir: str) -> list[tuple[str, ImageAsset]]:
-        """The images of one entry folder, by name (a page must not look through every folder's)."""
-        return self._folders.get(rel_dir, [])
+    def named(self) -> list[tuple[str, ImageAsset]]:
+        return sorted(self.images.items())
 
 
-def collect_media(site: Site, problems: Problems,
-                  probe_folder: "Callable[[Entry, Problems], dict[str, ImageAsset | None]] | None" = None) -> MediaIndex:
-    images: dict[tuple[str, str], ImageAsset] = {}
-    unreadable: set[tuple[str, str]] = set()
-    for entries in (site.products, site.producers, site.events):
-        for entry in entries.values():
-            found = (probe_folder or entry_images)(entry, problems)
-            for name, asset in found.items():
-                if asset is not None:
-                    images[(entry.rel_dir, name)] = asset
-                else:
-                    unreadable.add((entry.rel_dir, name))
-    return MediaIndex(images, frozenset(unreadable))
+def measure_entry(entry: Entry, problems: Problems) -> EntryMedia:
+    """Every image file of one entry's folder, measured (and its problems reported)."""
+    found = entry_images(entry, problems)
+    return EntryMedia({name: asset for name, asset in found.items() if asset is not None},
+                      frozenset(name for name, asset in found.items() if asset is None),
+                      media_digest(entry))
+
+
+def media_digest(entry: Entry) -> str:
+    return digest("media", PIPELINE_VERSION, entry.digest)
 
 
 def entry_images(entry: Entry, problems: Problems) -> dict[str, ImageAsset | None]:
@@ -182,38 +172,19 @@ def planned_widths(width: int) -> list[int]:
     return sorted({w for w in WIDTHS if w < width} | {min(width, WIDTHS[-1])})
 
 
-# --- encoding, cached -------------------------------------------------------------------
+# --- encoding ---------------------------------------------------------------------------
 
-def cache_folder(cache_root: Path, asset: ImageAsset) -> Path:
-    return cache_root / "images" / f"{asset.digest[:32]}-v{PIPELINE_VERSION}"
-
-
-def cached_file(cache_root: Path, asset: ImageAsset, variant: Variant) -> Path:
-    return cache_folder(cache_root, asset) / f"{variant.width}.{variant.extension}"
-
-
-def is_cached(cache_root: Path, asset: ImageAsset) -> bool:
-    return all(cached_file(cache_root, asset, v).is_file() for v in asset.variants)
-
-
-class ImageChanged(Exception):
-    """The image file changed while the build ran: the next build takes the new one."""
-
-
-def encode(asset: ImageAsset, cache_root: Path) -> None:
-    """Write every variant of `asset` into the cache (atomically: a crash leaves no half file)."""
-    folder = cache_folder(cache_root, asset)
-    folder.mkdir(parents=True, exist_ok=True)
+def encode_image(asset: ImageAsset) -> bytes:
+    """Every variant of `asset`, resized and encoded, as one piece (see variant_bytes): a
+    derived value the build cache keeps, so an unchanged photo is never encoded twice."""
     data = read_input(asset.src_path, asset.src_path.parent, "image")
     if isinstance(data, Refusal) or hashlib.sha256(data).hexdigest() != asset.digest:
         raise ImageChanged(asset.rel_path)
+    pieces = []
     with open_image(data, asset.src_path.suffix) as original:
         image = ImageOps.exif_transpose(original)
         image = image.convert("RGBA" if asset.has_alpha else "RGB")
         for variant in asset.variants:
-            target = cached_file(cache_root, asset, variant)
-            if target.is_file():
-                continue
             resized = image if variant.width == image.width else \
                 image.resize((variant.width, variant.height), Image.Resampling.LANCZOS)
             buffer = io.BytesIO()
@@ -223,25 +194,21 @@ def encode(asset: ImageAsset, cache_root: Path) -> None:
                 resized.save(buffer, "PNG", optimize=True)
             else:
                 resized.save(buffer, "JPEG", quality=QUALITY["jpg"], optimize=True, progressive=True)
-            handle, temp = tempfile.mkstemp(dir=folder, suffix=".part")
-            with os.fdopen(handle, "wb") as out:
-                out.write(buffer.getvalue())
-            os.replace(temp, target)
+            encoded = buffer.getvalue()
+            pieces.append(len(encoded).to_bytes(8, "big") + encoded)
+    return b"".join(pieces)
 
 
-def _encode_job(args: tuple[ImageAsset, Path]) -> str:
-    asset, cache_root = args
-    encode(asset, cache_root)
-    return asset.rel_path
+def variant_bytes(encoded: bytes, asset: ImageAsset, variant: Variant) -> bytes:
+    """One variant out of what encode_image made."""
+    offset = 0
+    for candidate in asset.variants:
+        size = int.from_bytes(encoded[offset:offset + 8], "big")
+        if candidate == variant:
+            return encoded[offset + 8:offset + 8 + size]
+        offset += 8 + size
+    raise KeyError(variant.out_path)
 
 
-def ensure_encoded(assets: Iterable[ImageAsset], cache_root: Path, workers: int = 1) -> int:
-    """Encode what the cache lacks; returns how many images had to be encoded."""
-    missing = [a for a in assets if not is_cached(cache_root, a)]
-    if workers > 1 and len(missing) > 2:
-        with ProcessPoolExecutor(max_workers=workers, initializer=own_std_streams) as pool:
-            list(pool.map(_encode_job, [(a, cache_root) for a in missing]))
-    else:
-        for asset in missing:
-            encode(asset, cache_root)
-    return len(missing)
+class ImageChanged(Exception):
+    """The image file changed while the build ran: the next build takes the new one."""

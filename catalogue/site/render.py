@@ -1,4 +1,4 @@
-"""Page -> bytes: one Jinja environment per language, contexts from the view builder."""
+"""Page -> bytes: one Jinja environment per language; a page's data comes evaluated (pages.py)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,16 @@ from jinja2 import Environment, TemplateError, TemplateSyntaxError, pass_context
 from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
-from catalogue.site import urls
-from catalogue.build.cache import digest
 from catalogue.config import SiteConfig
+from catalogue.site import urls
+from catalogue.site.edition import Edition
 from catalogue.site.locales import Language
-from catalogue.site.markup import MarkdownRenderer
-from catalogue.content.model import Entry, Site
-from catalogue.site.plan import LISTING_KINDS, Page
+from catalogue.site.pages import Page, paged
 from catalogue.site.themes import Theme, make_environment
-from catalogue.site.views import ViewBuilder
-
 
 # Stands, in a card, for the climb from a page's folder to the site's root ("../../"): no
-# text holds it (files with a NUL byte are refused; a YAML escape could make one, and would
-# only change its own text).
+# text can hold it (control characters are refused in every text field and body).
 CLIMB = "\x00\ue000"
-
-
-FLUSH_AT = 256  # fragments kept before they are saved together (a few hundred KB)
 
 
 @dataclass(frozen=True)
@@ -45,38 +37,37 @@ class RenderError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class RenderSettings:
+    """What every page of a build is rendered with, besides its own data: all of it is in the
+    edition's key (see build/pipeline.py)."""
+
+    config: SiteConfig
+    languages: Mapping[str, Language]
+    theme: Theme
+    translations: Mapping[str, gettext.NullTranslations]
+    assets: Mapping[str, str]
+    edition: Edition
+
+
 class Renderer:
-    def __init__(self, config: SiteConfig, site: Site, languages: Mapping[str, Language],
-                 theme: Theme, translations: Mapping[str, gettext.NullTranslations],
-                 views: ViewBuilder, assets: Mapping[str, str], style: urls.LinkStyle = "pretty",
-                 preview: bool = False, bundle: Mapping[str, Any] | None = None,
-                 fragments: Any = None, keys: Any = None, stored: bool | None = None):
+    def __init__(self, settings: RenderSettings):
+        self.settings = settings
+        config = settings.config
         self.config = config
-        self.site = site
-        self.languages = languages
-        self.views = views
-        self.style = style
-        self.markdown = MarkdownRenderer()
-        self.translations = translations
-        self.bundle = bundle
-        common = {"asset": _asset_function(assets), "config": config, "all_languages": languages,
-                  "preview": preview, "bundle": bundle}
-        folder = getattr(fragments, "folder", None) if fragments is not None and fragments.enabled else None
-        bytecode_dir = folder / "templates" if folder is not None else None
+        self.languages = settings.languages
+        self.style: urls.LinkStyle = settings.edition.link_style
+        self.translations = settings.translations
+        self.bundle = settings.edition.bundle
+        common = {"asset": _asset_function(settings.assets), "config": config, "all_languages": settings.languages,
+                  "preview": settings.edition.preview, "bundle": settings.edition.bundle}
         self.envs: dict[str, Environment] = {
-            lang: make_environment(theme, translations[lang], common, bytecode_dir=bytecode_dir)
+            lang: make_environment(settings.theme, settings.translations[lang], common)
             for lang in config.languages
         }
         self._cards: dict[tuple[object, ...], str] = {}  # of one language at a time, see _cached
         self._in_card = False
         self._cards_lang: str | None = None
-        self.fragments = fragments if fragments is not None and fragments.enabled else None
-        # a cold cache has nothing to find: do not look for every card and body in it
-        # (`stored` is asked once before rendering, as the build's own fragments come in)
-        self._stored = self.fragments is not None and (
-            stored if stored is not None else self.fragments.has_rows("fragments"))
-        self.keys = keys
-        self._fresh: dict[str, str] = {}  # fragments made in this batch, saved by flush()
         self._links: dict[tuple[int, str], str] = {}  # (page depth, target) -> link, see _url
         self._layout: dict[tuple[object, ...], Markup] = {}  # see _shared
         for env in self.envs.values():
@@ -87,11 +78,7 @@ class Renderer:
     @pass_context
     def _cached(self, context: Context, macro: Macro, item: Any, *args: Any) -> Markup:
         """A card rendered once per language for the pages of every depth: its links climb to
-        the site's root as CLIMB, which becomes the climb from each page's own folder.
-
-        Cards are not kept in the build cache: one takes about as long to render as to store
-        and fetch again, and a big site has hundreds of thousands of them.
-        """
+        the site's root as CLIMB, which becomes the climb from each page's own folder."""
         page: Page = context["page"]
         depth = page.out_path.count("/")
         if page.kind == "not_found" or depth == 0:  # root-based links, or no climb at all
@@ -120,32 +107,6 @@ class Renderer:
             html = self._layout[key] = Markup(str(macro()))
         return html
 
-    def _fragment_key(self, kind: str, page: Page, *parts: str) -> str | None:
-        if self.fragments is None or self.keys is None:
-            return None
-        lang = page.lang or self.config.source_lang
-        return digest(kind, self.keys.edition[lang], self.keys.templates.get("partials/macros.html", ""),
-                      self.style, page.kind == "not_found",
-                      page.out_path.count("/"), *parts)
-
-    def _fragment(self, key: str | None) -> str | None:
-        if key is None or self.fragments is None:
-            return None
-        return self._fresh.get(key) or (self.fragments.get("fragments", key) if self._stored else None)
-
-    def _remember(self, key: str | None, html: str) -> None:
-        if key is not None:
-            self._fresh[key] = html
-
-    def flush(self, final: bool = True) -> None:
-        """Save the fragments rendered since the last flush, in one transaction; unless
-        `final`, only once there are enough of them (a transaction costs more than a row)."""
-        if not final and len(self._fresh) < FLUSH_AT:
-            return
-        if self.fragments is not None and self._fresh:
-            self.fragments.put_many("fragments", self._fresh)
-        self._fresh = {}
-
     @pass_context
     def _url(self, context: Context, out_path: str) -> str:
         """link(), remembered by page depth: a page calls it dozens of times, and every page
@@ -170,12 +131,12 @@ class Renderer:
             return urls.root_relative(self.config.base_url, out_path)
         return urls.relative(page.out_path, out_path, self.style)
 
-    def render(self, page: Page) -> bytes:
+    def render(self, page: Page, data: Mapping[str, Any]) -> bytes:
         lang = page.lang or self.config.source_lang
         env = self.envs[lang]
         try:
             template = env.get_template(page.template)
-            html = template.render(self.context(page, lang))
+            html = template.render(self.context(page, lang, data))
         except TemplateSyntaxError as exc:
             raise RenderError(exc.filename or exc.name or page.template, exc.lineno, exc.message or str(exc))
         except TemplateError as exc:
@@ -183,7 +144,7 @@ class Renderer:
             raise RenderError(page.template, line, f"{exc.__class__.__name__}: {exc}") from exc
         return html.encode("utf-8")
 
-    def context(self, page: Page, lang: str) -> dict[str, Any]:
+    def context(self, page: Page, lang: str, data: Mapping[str, Any]) -> dict[str, Any]:
         config = self.config
         language = self.languages[lang]
         alternates = page.alternates or {}
@@ -203,11 +164,20 @@ class Renderer:
             "home_path": urls.home(lang),
             "link_style": self.style,
             "search_index": urls.search_index(lang),
+            "pagination": pagination(page),
         }
-        ctx.update(self._page_data(page, lang))
+        if page.kind == "root":
+            ctx.update(self._root_data(page))
+        ctx.update(data)
         if page.kind != "root":
-            ctx.update(self._structured(page, lang, ctx))
+            ctx.update(self._structured(page, lang, data))
         return ctx
+
+    def _root_data(self, page: Page) -> dict[str, Any]:
+        codes = self.bundle.languages if self.bundle else self.config.languages
+        return {"languages": [self.languages[code] for code in codes],
+                "homes": {code: urls.home(code) for code in codes},
+                "titles": {code: self.config.localized(self.config.title, code) for code in codes}}
 
     def _structured(self, page: Page, lang: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """JSON-LD blocks and Open Graph facts for pages that describe one thing."""
@@ -218,9 +188,9 @@ class Renderer:
         home = (ui.gettext("Home"), urls.home(lang))
         blocks: list[dict[str, Any]] = []
         og: dict[str, Any] = {"type": "website", "image": None}
-        if page.kind == "product" and page.key:
+        if page.kind == "product":
             view = data["product"]
-            product = self.site.products[page.key]
+            product = data["record"]
             labels = {"award": ui.gettext("OCOP rating %(year)s") % {"year": product.ocop.year} + ": " +
                       ui.ngettext("%(num)d OCOP star out of 5", "%(num)d OCOP stars out of 5",
                                   product.ocop.stars) % {"num": product.ocop.stars},
@@ -231,17 +201,17 @@ class Renderer:
                                                    (view.card.category.text, view.card.category.path or ""),
                                                    (view.card.words.name, view.card.path)]))
             og = {"type": "product", "image": view.images[0] if view.images else None}
-        elif page.kind == "producer" and page.key:
+        elif page.kind == "producer":
             view = data["producer"]
             blocks.append(ld.organization_ld(base, view, view.card.district.text))
             blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Producers"), urls.section(lang, "producers")),
                                                    (view.card.words.name, view.card.path)]))
             cover = next((p.cover for p in view.products if p.cover), None)
             og = {"type": "website", "image": cover}
-        elif page.kind == "event" and page.key:
+        elif page.kind == "event":
             view = data["event"]
             organizer = view.organizer_card.words.name if view.organizer_card else view.organizer
-            blocks.append(ld.event_ld(base, self.site.events[page.key], view, organizer))
+            blocks.append(ld.event_ld(base, data["record"], view, organizer))
             blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Events"), urls.section(lang, "events")),
                                                    (view.card.words.name, view.card.path)]))
             cover = next((p.cover for p in view.products if p.cover), None)
@@ -258,65 +228,23 @@ class Renderer:
                 "og_image": urls.absolute(base, image.path) if image else None,
                 "og_image_size": (image.width, image.height) if image else None}
 
-    def _page_data(self, page: Page, lang: str) -> dict[str, Any]:
-        views = self.views
-        if page.kind == "root":
-            codes = self.bundle["languages"] if self.bundle else self.config.languages
-            return {"languages": [self.languages[code] for code in codes],
-                    "homes": {code: urls.home(code) for code in codes},
-                    "titles": {code: self.config.localized(self.config.title, code) for code in codes}}
-        lv = views.for_language(lang)
-        if page.kind == "product":
-            assert page.key
-            return {"product": views.product(page.key, lang, self._body(page, self.site.products[page.key]))}
-        if page.kind == "producer":
-            assert page.key
-            return {"producer": views.producer(page.key, lang, self._body(page, self.site.producers[page.key]))}
-        if page.kind == "event":
-            assert page.key
-            return {"event": views.event(page.key, lang, self._body(page, self.site.events[page.key]))}
-        if page.kind in ("product_index", "home"):
-            upcoming, _ = views.events_split(lang)
-            facet_groups = views.facet_groups(lang) if page.kind == "product_index" else []
-            cards = list(lv.products.values())
-            featured = sorted(cards, key=lambda c: (-c.stars, c.slug))[:8]
-            return {"products": cards, "featured": featured, "upcoming": upcoming[:3],
-                    "upcoming_count": len(upcoming), "facet_groups": facet_groups,
-                    "producers": list(lv.producers.values()),
-                    "facets": {name: [views.label(lv, name, code) for code in views.used_codes(name)]
-                               for name in LISTING_KINDS}}
-        if page.kind == "producer_index":
-            return {"producers": list(lv.producers.values())}
-        if page.kind == "event_index":
-            upcoming, past = views.events_split(lang)
-            return {"upcoming": upcoming, "past": past}
-        if page.kind == "listing":
-            assert page.key and page.list_name
-            return {"label": views.label(lv, page.list_name, page.key),
-                    "list_name": page.list_name,
-                    "products": views.listing_products(lang, page.list_name, page.key)}
-        return {}
 
-    def _body(self, page: Page, entry: Entry) -> str:
-        assert page.lang
-        text = entry.texts.get(page.lang) or entry.texts[self.config.source_lang]
-        body = text.body
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    pages: int
+    previous: str | None
+    next: str | None
+    links: tuple[tuple[int, str], ...]  # (number, out_path) of every page
 
-        def resolve(name: str) -> tuple[str, int, int] | None:
-            asset = self.views.media.get(entry.rel_dir, name)
-            if asset is None:
-                return None
-            largest = asset.largest
-            return self.link(page, largest.out_path), largest.width, largest.height
 
-        images = [(name, a.largest.out_path, a.largest.width, a.largest.height)
-                  for name, a in self.views.media.in_folder(entry.rel_dir)] if "](" in body else []
-        key = self._fragment_key("markdown", page, body, repr(images))
-        html = self._fragment(key)
-        if html is None:
-            html = self.markdown.render(body, resolve)
-            self._remember(key, html)
-        return html
+def pagination(page: Page) -> Pagination | None:
+    if page.pages <= 1 or not page.alternates or page.lang is None:
+        return None
+    first = page.alternates[page.lang] if page.number == 1 else page.out_path.rsplit("page/", 1)[0] + "index.html"
+    links = tuple((n, paged(first, n)) for n in range(1, page.pages + 1))
+    return Pagination(page.number, page.pages, links[page.number - 2][1] if page.number > 1 else None,
+                      links[page.number][1] if page.number < page.pages else None, links)
 
 
 def _asset_function(assets: Mapping[str, str]) -> Any:
@@ -339,12 +267,12 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def render_text(loaded: Any, template_name: str, lang: str, extra: Mapping[str, Any]) -> str:
+def render_text(settings: RenderSettings, template_name: str, lang: str, extra: Mapping[str, Any]) -> str:
     """A plain-text template (README and the like) in one language; no HTML escaping."""
-    env = make_environment(loaded.theme, loaded.translations[lang],
-                           {"config": loaded.config, "all_languages": loaded.languages}, autoescape=False)
-    config = loaded.config
-    context = {"lang": loaded.languages[lang], "site_title": config.localized(config.title, lang),
+    env = make_environment(settings.theme, settings.translations[lang],
+                           {"config": settings.config, "all_languages": settings.languages}, autoescape=False)
+    config = settings.config
+    context = {"lang": settings.languages[lang], "site_title": config.localized(config.title, lang),
                "contact": config.contact,
                "contact_address": config.localized(config.contact.address, lang) if config.contact.address else None}
     context.update(extra)

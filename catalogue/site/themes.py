@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from jinja2 import BaseLoader, Environment, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
@@ -25,9 +25,7 @@ except ImportError:  # pragma: no cover
 
 from catalogue.builtin import builtin_root
 from catalogue.content.files import Refusal, folder_refusal, read_input, walk_files
-from catalogue.build.cache import PACKAGE_KEY, digest
 from catalogue.config import SiteConfig
-from catalogue.site.locales import catalogue_key
 from catalogue.site.ui import ui_functions
 from catalogue.problems import Problems
 
@@ -208,20 +206,9 @@ class ThemeEnvironment(Environment):
 
 
 def make_environment(theme: Theme, translations: gettext.NullTranslations,
-                     globals_: Mapping[str, Any], autoescape: bool = True,
-                     bytecode_dir: Path | None = None) -> Environment:
-    cache = None
-    if bytecode_dir is not None:  # compiled templates, reused by the next build (keyed by source)
-        # they hold their language's messages (FixedMessages): a folder per set of messages
-        bytecode_dir = bytecode_dir / digest(PACKAGE_KEY, str(autoescape), catalogue_key(translations))[:24]
-        try:
-            bytecode_dir.mkdir(parents=True, exist_ok=True)
-            cache = FileSystemBytecodeCache(str(bytecode_dir))
-        except OSError:
-            cache = None
+                     globals_: Mapping[str, Any], autoescape: bool = True) -> Environment:
     env = ThemeEnvironment(
         loader=ThemeLoader(theme.templates),
-        bytecode_cache=cache,
         autoescape=autoescape,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n", FixedMessages],
@@ -250,7 +237,7 @@ def _fixed_message(gettext_: Any, eval_ctx: EvalContext, string: str) -> str | N
 class FixedMessages(Extension):
     """Writes each `{{ _("literal") }}` into the compiled template as its translation, already
     escaped by gettext (see ui.py): an environment serves one language, and a product page
-    calls gettext about forty times. Templates compiled this way are cached per language."""
+    calls gettext about forty times."""
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         fixed: Callable[[str], str | None] | None = getattr(self.environment, "fixed_message", None)

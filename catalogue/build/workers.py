@@ -1,6 +1,6 @@
-"""Rendering spread over processes. Helpers are forked, so they share the loaded site
+"""Rendering spread over processes. Helpers are forked, so they share the planned pages
 copy-on-write; each takes batches of pages from a shared counter, renders them and writes
-them into the staging folder. The main process does its own work meanwhile (the site-wide
+them into the folder the new build is made in. The main process does its own work meanwhile (the site-wide
 files: search indexes, feeds, exports, sitemap), then takes batches too.
 Output is the same bytes whatever the number of processes.
 """
@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from catalogue.build.heap import keep_alive_objects
-from catalogue.build.writer import write_claimed
+from catalogue.build.cache import Store
+from catalogue.build.memo import CachedEvaluator
+from catalogue.build.memory import keep_alive_objects
+from catalogue.build.writer import OutputError, explain, write_file
+from catalogue.content.load import BodyChanged
+from catalogue.derive import Derived
+from catalogue.site.pages import Page
+from catalogue.site.render import RenderError, Renderer, RenderSettings
 
 BATCH = 48
 BIG_BATCH = 4 << 20  # bytes of pages in a batch past which the memory they took is given back
@@ -27,13 +33,14 @@ HELPER_EXIT_WAIT = 60.0  # seconds a finished helper has to exit before it is st
 class RenderJob:
     """Everything a helper needs; inherited through fork, never pickled."""
 
-    loaded: Any  # LoadedSite
-    edition: Any  # Edition
-    assets: Mapping[str, str]
-    staging: Path
-    keys: Any = None  # deps.Keys: fingerprints for the fragment cache
-    cache: Any = None  # cache.BuildCache, reopened in each helper
-    stored: bool = True  # the cache held fragments before this build: worth looking them up
+    pages: Sequence[Page]
+    settings: RenderSettings
+    folder: Path  # where the new build is made
+    store: Store  # reopened in each helper, for the stored derived values (rendered bodies)
+
+
+class HelperDied(RuntimeError):
+    """A rendering process ended without finishing its work."""
 
 
 @dataclass(frozen=True)
@@ -43,32 +50,55 @@ class RenderFailure:
     message: str
 
 
-def _make_renderer(job: RenderJob, cache: Any) -> Any:
-    from catalogue.site.render import Renderer
+@dataclass
+class Helper:
+    """What one process renders with: its own renderer, evaluator and cache connection."""
 
-    loaded, edition = job.loaded, job.edition
-    return Renderer(loaded.config, loaded.site, loaded.languages, loaded.theme, loaded.translations,
-                    loaded.views, job.assets, style=edition.link_style, preview=edition.preview,
-                    bundle=edition.bundle, fragments=cache, keys=job.keys, stored=job.stored)
+    renderer: Renderer
+    evaluator: CachedEvaluator
 
 
-def render_batch(job: RenderJob, renderer: Any, indices: Sequence[int]) -> tuple[int, RenderFailure | None]:
-    from catalogue.site.render import RenderError
+def _make_helper(job: RenderJob, store: Store) -> Helper:
+    return Helper(Renderer(job.settings), CachedEvaluator(store))
 
-    pages = job.loaded.pages
+
+def render_batch(job: RenderJob, helper: Helper, indices: Sequence[int]) -> tuple[int, RenderFailure | None]:
+    pages = job.pages
     written = 0
+    helper.evaluator.prefetch([item for index in indices for item in stored_parts(pages[index].data)])
     for done, index in enumerate(indices):
         page = pages[index]
         try:
-            data = renderer.render(page)
+            data = helper.evaluator.value_once(page.data) if page.data is not None else {}
+            html = helper.renderer.render(page, data)
         except RenderError as exc:
             return done, RenderFailure(exc.template, exc.line, exc.message)
-        write_claimed(job.staging, page.out_path, data)
-        written += len(data)
-    renderer.flush(final=False)
+        except BodyChanged as exc:
+            return done, RenderFailure(str(exc), None, "the file changed while the build ran; build again")
+        try:
+            write_file(job.folder, page.out_path, html)
+        except OSError as exc:
+            raise OutputError(explain(exc, page.out_path)) from None
+        written += len(html)
+    helper.evaluator.flush()
     if written > BIG_BATCH:
         give_back_freed_memory()
     return len(indices), None
+
+
+def stored_parts(item: Any) -> list[Derived[Any]]:
+    """The stored derived values a value is made of (to look them up in one query)."""
+    found: list[Derived[Any]] = []
+    todo = [item]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, Derived):
+            if current.stored:
+                found.append(current)
+            todo.extend(current.args)
+        elif isinstance(current, tuple):
+            todo.extend(current)
+    return found
 
 
 def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
@@ -88,16 +118,15 @@ def _render_here(job: RenderJob, batches: list[Sequence[int]], progress: Callabl
                  total: int, first: Sequence[Callable[[], None]]) -> RenderFailure | None:
     for work in first:
         work()
-    renderer = _make_renderer(job, job.cache)
+    helper = _make_helper(job, job.store)
     done = 0
     for batch in batches:
-        count, failure = render_batch(job, renderer, batch)
+        count, failure = render_batch(job, helper, batch)
         done += count
         if progress:
             progress(done, total)
         if failure:
             return failure
-    renderer.flush()
     return None
 
 
@@ -125,14 +154,15 @@ class _Batches:
 def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, results: Any) -> None:
     """A forked process: render batches until none is left, report each one."""
     try:
-        renderer = _make_renderer(job, job.cache.reopen() if job.cache is not None else None)
+        store = job.store.reopen()
+        helper = _make_helper(job, store)
         while (taken := queue.take()) is not None:
-            count, failure = render_batch(job, renderer, batches[taken])
+            count, failure = render_batch(job, helper, batches[taken])
             results.send(("done", count, failure))
             if failure:
                 queue.stop()
                 break
-        renderer.flush()
+        store.close()
         results.send(("end", 0, None))
     except BaseException as exc:  # noqa: BLE001 - handed to the main process, which raises it
         queue.stop()
@@ -174,7 +204,8 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
                 try:
                     kind, count, payload = pipe.recv()
                 except EOFError:  # the helper died without a word
-                    kind, count, payload = "error", 0, RuntimeError("a rendering process stopped unexpectedly")
+                    kind, count, payload = "error", 0, HelperDied("a rendering process stopped unexpectedly "
+                                                                  "(out of memory?); build again")
                 if kind == "done":
                     done += count
                     if progress:
@@ -192,9 +223,9 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
             work()
             give_back_freed_memory()  # a site-wide file is built whole before it is written
             collect(block=False)
-        renderer = _make_renderer(job, job.cache)
+        helper = _make_helper(job, job.store)
         while (taken := queue.take()) is not None:
-            count, mine = render_batch(job, renderer, batches[taken])
+            count, mine = render_batch(job, helper, batches[taken])
             done += count
             if progress:
                 progress(done, total)
@@ -203,7 +234,6 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
                 failure = failure or mine
                 break
             collect(block=False)
-        renderer.flush()
         while pipes:
             collect(block=True)
     except BaseException:

@@ -1,0 +1,341 @@
+"""Every page of every language, planned before anything is rendered: a table of page kinds,
+each turning the indexed site into pages whose data is a derived value (derive.py).
+
+A page's key is its template's and its data's; its data is made by a view function from
+exactly the records, cards and settings named as its arguments, so what a page shows and what
+its key covers cannot drift apart. Address collisions are found here, before rendering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
+
+from catalogue.content.load import body_text
+from catalogue.content.model import Entry, EntryKind, Text
+from catalogue.content.translations import shown_text
+from catalogue.content.facts import facts_of
+from catalogue.derive import Derived, derive, derive_as, digest
+from catalogue.problems import Problems
+from catalogue.site import urls, views
+from catalogue.site.edition import Edition
+from catalogue.site.index import SiteIndex
+from catalogue.site.markup import render_markdown
+from catalogue.site.media import EntryMedia
+from catalogue.site.views import LanguageContext
+
+PageKind = Literal[
+    "root", "home", "product_index", "product", "producer_index", "producer", "event_index", "event",
+    "listing", "not_found", "inquiry",
+]
+PER_PAGE = 36  # cards on a page of a listing: light pages at any size of catalogue
+ENTRY_SECTIONS: Mapping[str, str] = {"product": "products", "producer": "producers", "event": "events"}
+
+
+@dataclass(frozen=True)
+class Page:
+    kind: PageKind
+    lang: str | None  # None for the language-neutral root page
+    out_path: str
+    template: str
+    data: Derived[dict[str, Any]] | None = None  # what the page shows of the site
+    alternates: Mapping[str, str] | None = None  # language -> out_path of the same page
+    indexable: bool = True  # listed in the sitemap
+    subject: str | None = None  # entry slug or listing code
+    list_name: str | None = None
+    number: int = 1  # of a paginated listing
+    pages: int = 1
+
+    @property
+    def is_html(self) -> bool:
+        return self.out_path.endswith(".html")
+
+
+@dataclass(frozen=True)
+class BodySource:
+    """The Markdown body a page shows, standing for its text by the body's digest."""
+
+    entry: Entry
+    text: Text
+
+    @property
+    def digest(self) -> str:
+        return digest("body", self.text.body_digest)
+
+
+def body_html(source: BodySource, images: tuple[tuple[str, str, int, int], ...]) -> str:
+    """The body as safe HTML; `images`: (file name, link from the page, width, height)."""
+    links = {name: (link, width, height) for name, link, width, height in images}
+    return render_markdown(body_text(source.entry, source.text), links.get)
+
+
+class Planner:
+    """Derived cards and bodies, each made once per build and shared by the pages using it."""
+
+    def __init__(self, index: SiteIndex, media: Mapping[tuple[str, str], EntryMedia],
+                 contexts: Mapping[str, LanguageContext], edition: Edition):
+        self.index = index
+        self.site = index.site
+        self.media = media
+        self.contexts = contexts
+        self.edition = edition
+        self._cards: dict[tuple[str, str, str], Derived[Any]] = {}
+
+    def lc(self, lang: str) -> LanguageContext:
+        return self.contexts[lang]
+
+    def entry_media(self, entry: Entry) -> EntryMedia:
+        return self.media.get((entry.kind, entry.slug)) or EntryMedia({}, frozenset(), "none")
+
+    def facts(self, entry: Entry) -> Derived[Any]:
+        """What an entry's cards show, keyed by the digest of exactly that (content/facts.py)."""
+        return derive_as(entry.facts_digest, facts_of, entry, self.lc(self.edition.languages[0]).source_lang)
+
+    def product_card(self, lang: str, slug: str) -> Derived[views.ProductCard]:
+        key = ("product", slug, lang)
+        found = self._cards.get(key)
+        if found is None:
+            product = self.site.products[slug]
+            producer = self.site.producers.get(product.producer)
+            cover = self.entry_media(product).get(product.images[0]) if product.images else None
+            found = self._cards[key] = derive(views.product_card, self.lc(lang), self.facts(product),
+                                              self.facts(producer) if producer else None, cover)
+        return found
+
+    def producer_card(self, lang: str, slug: str) -> Derived[views.ProducerCard]:
+        key = ("producer", slug, lang)
+        found = self._cards.get(key)
+        if found is None:
+            count = len(self.site.products_by_producer.get(slug, ()))
+            found = self._cards[key] = derive(views.producer_card, self.lc(lang), self.facts(self.site.producers[slug]),
+                                              count)
+        return found
+
+    def event_card(self, lang: str, slug: str) -> Derived[views.EventCard]:
+        key = ("event", slug, lang)
+        found = self._cards.get(key)
+        if found is None:
+            found = self._cards[key] = derive(views.event_card, self.lc(lang), self.facts(self.site.events[slug]),
+                                              self.index.is_upcoming(slug))
+        return found
+
+    def body(self, entry: Entry, lang: str, out_path: str) -> Derived[str]:
+        shown = shown_text(entry, lang, self.lc(lang).chain, self.lc(lang).source_lang)
+        media = self.entry_media(entry)
+        images = tuple((name, urls.relative(out_path, asset.largest.out_path, self.edition.link_style),
+                        asset.largest.width, asset.largest.height) for name, asset in media.named())
+        return derive(body_html, BodySource(entry, shown.body), images, stored=True, once=True)
+
+    def events_of(self, lang: str, slugs: Sequence[str]) -> tuple[Derived[views.EventCard], ...]:
+        events = sorted((self.site.events[s] for s in slugs), key=lambda e: (e.start.day, e.slug), reverse=True)
+        return tuple(self.event_card(lang, e.slug) for e in events)
+
+
+# --- page data: pure functions of their arguments ---------------------------------------
+
+def product_data(view: views.ProductView, record: Entry) -> dict[str, Any]:
+    return {"product": view, "record": record}
+
+
+def producer_data(view: views.ProducerView) -> dict[str, Any]:
+    return {"producer": view}
+
+
+def event_data(view: views.EventView, record: Entry) -> dict[str, Any]:
+    return {"event": view, "record": record}
+
+
+def listing_data(lc: LanguageContext, list_name: str, code: str, cards: tuple[views.ProductCard, ...],
+                 total: int) -> dict[str, Any]:
+    return {"label": views.label(lc, list_name, code), "list_name": list_name, "products": cards, "total": total}
+
+
+def product_index_data(lc: LanguageContext, cards: tuple[views.ProductCard, ...], total: int,
+                       facet_counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]) -> dict[str, Any]:
+    return {"products": cards, "total": total, "facet_groups": views.facet_groups(lc, facet_counts),
+            "facets": {name: [views.label(lc, name, code) for code in sorted(lc.listed.get(name, ()))]
+                       for name in views.LISTS}}
+
+
+def home_data(lc: LanguageContext, featured: tuple[views.ProductCard, ...], upcoming: tuple[views.EventCard, ...],
+              product_count: int, producer_count: int, upcoming_count: int) -> dict[str, Any]:
+    return {"featured": featured, "upcoming": upcoming, "product_count": product_count,
+            "producer_count": producer_count, "upcoming_count": upcoming_count,
+            "facets": {name: [views.label(lc, name, code) for code in sorted(lc.listed.get(name, ()))]
+                       for name in views.LISTS}}
+
+
+def producer_index_data(cards: tuple[views.ProducerCard, ...], total: int) -> dict[str, Any]:
+    return {"producers": cards, "total": total}
+
+
+def event_index_data(upcoming: tuple[views.EventCard, ...], past: tuple[views.EventCard, ...]) -> dict[str, Any]:
+    return {"upcoming": upcoming, "past": past}
+
+
+# --- the page kinds ------------------------------------------------------------------------
+
+def _alternates(languages: Sequence[str], path_of: Callable[[str], str]) -> dict[str, str]:
+    return {lang: path_of(lang) for lang in languages}
+
+
+def paged(path: str, number: int) -> str:
+    """The address of page `number` of a listing whose first page is `path` (…/index.html)."""
+    if number == 1:
+        return path
+    return path[: -len("index.html")] + f"page/{number}/index.html"
+
+
+def _paginated(planner: Planner, kind: PageKind, template: str, first_path: Callable[[str], str],
+               members: Sequence[str], data: Callable[[str, tuple[Any, ...], int], Derived[dict[str, Any]]],
+               card: Callable[[str, str], Derived[Any]], subject: str | None = None,
+               list_name: str | None = None) -> Iterator[Page]:
+    languages = planner.edition.languages
+    pages = max(1, ceil(len(members) / PER_PAGE))
+    for number in range(1, pages + 1):
+        chunk = members[(number - 1) * PER_PAGE:number * PER_PAGE]
+        alternates = _alternates(languages, lambda lang: paged(first_path(lang), number))
+        for lang in languages:
+            cards = tuple(card(lang, slug) for slug in chunk)
+            yield Page(kind, lang, alternates[lang], template, data(lang, cards, len(members)), alternates,
+                       subject=subject, list_name=list_name, number=number, pages=pages)
+
+
+def plan_root(planner: Planner) -> Iterator[Page]:
+    languages = planner.edition.languages
+    yield Page("root", languages[0] if planner.edition.bundle else None, "index.html", "root.html", indexable=False)
+
+
+def plan_home(planner: Planner) -> Iterator[Page]:
+    index, site = planner.index, planner.site
+    alternates = _alternates(planner.edition.languages, urls.home)
+    for lang in planner.edition.languages:
+        featured = tuple(planner.product_card(lang, slug) for slug in index.featured)
+        upcoming = tuple(planner.event_card(lang, slug) for slug in index.upcoming[:3])
+        data = derive(home_data, planner.lc(lang), featured, upcoming, len(site.products), len(site.producers),
+                      len(index.upcoming))
+        yield Page("home", lang, alternates[lang], "home.html", data, alternates)
+
+
+def plan_product_index(planner: Planner) -> Iterator[Page]:
+    counts = planner.index.facet_counts
+    yield from _paginated(
+        planner, "product_index", "product_index.html", lambda lang: urls.section(lang, "products"),
+        list(planner.site.products),
+        lambda lang, cards, total: derive(product_index_data, planner.lc(lang), cards, total, counts),
+        planner.product_card)
+
+
+def plan_listings(planner: Planner) -> Iterator[Page]:
+    for (list_name, code), members in planner.index.listings.items():
+        yield from _listing(planner, list_name, code, members)
+
+
+def _listing(planner: Planner, list_name: str, code: str, members: Sequence[str]) -> Iterator[Page]:
+    def first(lang: str) -> str:
+        return urls.listing(lang, list_name, code)
+
+    def data(lang: str, cards: tuple[Any, ...], total: int) -> Derived[dict[str, Any]]:
+        return derive(listing_data, planner.lc(lang), list_name, code, cards, total)
+
+    yield from _paginated(planner, "listing", "listing.html", first, members, data, planner.product_card,
+                          subject=code, list_name=list_name)
+
+
+def plan_producer_index(planner: Planner) -> Iterator[Page]:
+    yield from _paginated(
+        planner, "producer_index", "producer_index.html", lambda lang: urls.section(lang, "producers"),
+        list(planner.site.producers), lambda lang, cards, total: derive(producer_index_data, cards, total),
+        planner.producer_card)
+
+
+def plan_event_index(planner: Planner) -> Iterator[Page]:
+    index = planner.index
+    alternates = _alternates(planner.edition.languages, lambda lang: urls.section(lang, "events"))
+    for lang in planner.edition.languages:
+        data = derive(event_index_data, tuple(planner.event_card(lang, s) for s in index.upcoming),
+                      tuple(planner.event_card(lang, s) for s in index.past))
+        yield Page("event_index", lang, alternates[lang], "event_index.html", data, alternates)
+
+
+def entry_alternates(kind: EntryKind, slug: str, languages: Sequence[str]) -> dict[str, str]:
+    return _alternates(languages, lambda lang: urls.entry(lang, ENTRY_SECTIONS[kind], slug))
+
+
+def plan_products(planner: Planner) -> Iterator[Page]:
+    site = planner.site
+    for slug, product in site.products.items():
+        alternates = entry_alternates("product", slug, planner.edition.languages)
+        producer = site.producers.get(product.producer)
+        for lang, out_path in alternates.items():
+            view = derive(views.product_view, planner.lc(lang), product, planner.entry_media(product), producer,
+                          planner.producer_card(lang, producer.slug) if producer else None,
+                          planner.events_of(lang, site.events_by_product.get(slug, ())),
+                          planner.body(product, lang, out_path), once=True)
+            yield Page("product", lang, out_path, "product.html", derive(product_data, view, product, once=True),
+                       alternates, subject=slug)
+
+
+def plan_producers(planner: Planner) -> Iterator[Page]:
+    site = planner.site
+    for slug, producer in site.producers.items():
+        alternates = entry_alternates("producer", slug, planner.edition.languages)
+        for lang, out_path in alternates.items():
+            view = derive(views.producer_view, planner.lc(lang), producer, planner.producer_card(lang, slug),
+                          tuple(planner.product_card(lang, p) for p in site.products_by_producer.get(slug, ())),
+                          planner.events_of(lang, site.events_by_producer.get(slug, ())),
+                          planner.body(producer, lang, out_path), once=True)
+            yield Page("producer", lang, out_path, "producer.html", derive(producer_data, view, once=True),
+                       alternates, subject=slug)
+
+
+def plan_events(planner: Planner) -> Iterator[Page]:
+    site = planner.site
+    for slug, event in site.events.items():
+        alternates = entry_alternates("event", slug, planner.edition.languages)
+        organizer = event.organizer if event.organizer in site.producers else None
+        for lang, out_path in alternates.items():
+            view = derive(views.event_view, planner.lc(lang), event, planner.event_card(lang, slug),
+                          tuple(planner.product_card(lang, p) for p in event.products if p in site.products),
+                          planner.producer_card(lang, organizer) if organizer else None,
+                          planner.body(event, lang, out_path), once=True)
+            yield Page("event", lang, out_path, "event.html", derive(event_data, view, event, once=True),
+                       alternates, subject=slug)
+
+
+def plan_inquiry(planner: Planner) -> Iterator[Page]:
+    alternates = _alternates(planner.edition.languages, lambda lang: urls.section(lang, "inquiry"))
+    for lang in planner.edition.languages:
+        yield Page("inquiry", lang, alternates[lang], "inquiry.html", None, alternates, indexable=False)
+
+
+def plan_not_found(planner: Planner) -> Iterator[Page]:
+    if not planner.edition.web:  # only a web server serves them
+        return
+    alternates = _alternates(planner.edition.languages, urls.not_found)
+    for lang in planner.edition.languages:
+        yield Page("not_found", lang, alternates[lang], "404.html", None, alternates, indexable=False)
+    source = planner.lc(planner.edition.languages[0]).source_lang
+    yield Page("not_found", source, "404.html", "404.html", None, alternates, indexable=False)
+
+
+# The page kinds, in the order their pages are listed (and rendered).
+PAGE_KINDS: tuple[tuple[str, Callable[[Planner], Iterable[Page]]], ...] = (
+    ("root", plan_root), ("home", plan_home), ("product_index", plan_product_index),
+    ("producer_index", plan_producer_index), ("event_index", plan_event_index),
+    ("product", plan_products), ("producer", plan_producers), ("event", plan_events),
+    ("listing", plan_listings), ("inquiry", plan_inquiry), ("not_found", plan_not_found),
+)
+
+
+def plan_pages(planner: Planner, problems: Problems) -> list[Page]:
+    pages = [page for _, plan in PAGE_KINDS for page in plan(planner)]
+    seen: dict[str, Page] = {}
+    for page in pages:
+        other = seen.get(page.out_path)
+        if other is not None:
+            problems.error(page.out_path, None, None, f"two pages want the same address: {other.kind} "
+                                                      f"{other.subject!r} and {page.kind} {page.subject!r}")
+        seen[page.out_path] = page
+    return pages

@@ -1,0 +1,134 @@
+"""Publishing is all or nothing: a build killed (kill -9) at any moment, or failing on the
+disk, leaves the published folder exactly the old build or exactly the new one, never a mix,
+never missing; the next build removes what the interrupted one left."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import NOW, REPO
+
+from catalogue.build.pipeline import build
+
+pytestmark = [pytest.mark.slow]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def command(site: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(REPO / "build.py"), "build", "--site", str(site), "--out", str(out),
+            "--now", NOW.date().isoformat(), "-q", *extra]
+
+
+def set_version(site: Path, new: bool) -> None:
+    """The edit between the old build and the new: a name (on many pages) and a body."""
+    path = site / "content/products/che-ta-leng/vi.md"
+    text = path.read_text(encoding="utf-8")
+    old_name, new_name = "name: Chè Shan tuyết Tả Lèng", "name: Chè Tả Lèng"
+    old_body, new_body = "Dùng nước 85 °C.", "Dùng nước 90 °C."
+    if new:
+        text = text.replace(old_name, new_name).replace(old_body, new_body)
+    else:
+        text = text.replace(new_name, old_name).replace(new_body, old_body)
+    path.write_text(text, encoding="utf-8")
+
+
+def killed_at(args: list[str], seconds: float) -> int | None:
+    """Run a build and kill it and its helpers (SIGKILL) after `seconds`; its exit code if it
+    ended first."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return None
+
+
+@pytest.mark.parametrize("kind", ["incremental", "full"])
+def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new(site: Path, tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "out"
+    extra = ("--no-cache",) if kind == "full" else ()
+    assert subprocess.run(command(site, out), capture_output=True).returncode == 0
+    old = snapshot(out)
+    set_version(site, True)
+    started = time.perf_counter()
+    assert subprocess.run(command(site, tmp_path / "expected", "--no-cache"), capture_output=True).returncode == 0
+    duration = time.perf_counter() - started
+    new = snapshot(tmp_path / "expected")
+    assert new != old
+    rng = random.Random(20 if kind == "full" else 21)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(8):
+        set_version(site, False)  # the old build published again
+        assert subprocess.run(command(site, out), capture_output=True).returncode == 0
+        assert snapshot(out) == old
+        set_version(site, True)
+        killed_at(command(site, out, *extra), rng.uniform(0.2, duration * 1.3))
+        found = snapshot(out)
+        assert found in (old, new), "a mix of the old and the new build, or nothing"
+        outcomes["old" if found == old else "new"] += 1
+    assert subprocess.run(command(site, out), capture_output=True).returncode == 0
+    assert snapshot(out) == new
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == [".out.catalogue-spare"]
+    assert outcomes["old"] > 0  # some kills came before the swap
+
+
+def test_a_disk_error_in_the_middle_of_a_build_leaves_the_old_build(site: Path, tmp_path: Path) -> None:
+    """A file too big for what the process may write (as a full disk would refuse it)."""
+    import resource
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    old = snapshot(out)
+    set_version(site, True)
+    limit = 8 * 1024  # smaller than a page of this site
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(command(site, out, "--no-cache"), capture_output=True, text=True, preexec_fn=small_files)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot write" in done.stderr and "file too large" in done.stderr
+    assert snapshot(out) == old
+
+
+def test_a_build_failing_after_it_wrote_pages_leaves_the_published_build_exactly(site: Path, tmp_path: Path) -> None:
+    """Three builds: the files the first two share are the same on disk (hard links). A third
+    that writes some of them and then fails must not have changed a byte of the second."""
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    set_version(site, True)
+    assert build(site, out, NOW).ok
+    second = snapshot(out)
+    path = site / "content/products/mac-ca/vi.md"  # its pages are the same in both builds
+    path.write_text(path.read_text(encoding="utf-8").replace("Hạt to, béo.", "Hạt to, béo, thơm."), encoding="utf-8")
+    (site / "templates").mkdir()
+    (site / "templates/event.html").write_text("{% extends 'base.html' %}{% block main %}{{ nope.nope }}{% endblock %}",
+                                              encoding="utf-8")
+    failed = build(site, out, NOW, workers=1)  # products are rendered, then events fail
+    assert not failed.ok and failed.problems.errors[0].path == "templates/event.html"
+    assert snapshot(out) == second
+
+
+def test_output_folders_that_cannot_be_written_are_one_clear_message(site: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for out, expected in ((blocker / "public", "cannot be made: "), (Path("/proc/catalogue-out"), "cannot write /proc")):
+        done = subprocess.run(command(site, out), capture_output=True, text=True)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert expected in done.stderr, done.stderr
+    for jobs in ("0", "100000", "many"):
+        done = subprocess.run(command(site, tmp_path / "out", "--jobs", jobs), capture_output=True, text=True)
+        assert done.returncode == 2 and "--jobs" in done.stderr and "Traceback" not in done.stderr
