@@ -131,8 +131,14 @@ class Bench:
         self.site = generate(work / f"site-{products}", products)
         (self.site / "templates").mkdir(exist_ok=True)
         shutil.copy(REPO / "themes/default/templates/product.html", self.site / "templates/product.html")
+        self.photo = self.site / "content/products/product-00042/cover.jpg"  # one product with a photo
+        write_photo(self.photo, (120, 90, 40))
+        with open(self.photo.parent / "product.yaml", "a", encoding="utf-8") as handle:
+            handle.write("images: [cover.jpg]\n")
         self.out = work / f"out-{products}"
         self.hugo_site = convert(self.site, work / f"hugo-{products}")
+        self.hugo_photo = self.hugo_site / "content/products/product-00042/cover.jpg"
+        shutil.copy(self.photo, self.hugo_photo)  # a page resource Hugo publishes
         self.hugo_out = work / f"hugo-out-{products}"
         self.hugo = hugo
         self.runs = runs
@@ -184,11 +190,33 @@ class Bench:
                                      else hugo_original + hugo_new, encoding="utf-8")
         return prepare, hugo_prepare
 
+    def replace_photo(self) -> tuple:
+        """The photo replaced by another under the same name (undone after each run)."""
+        original, hugo_original = self.photo.read_bytes(), self.hugo_photo.read_bytes()
+        self._undo_bytes = [(self.photo, original), (self.hugo_photo, hugo_original)]
+        self._undo = []
+        return (lambda: write_photo(self.photo, (30, 110, 160))), (lambda: write_photo(self.hugo_photo, (30, 110, 160)))
+
     def restore(self) -> None:
+        for path, data in getattr(self, "_undo_bytes", []):
+            path.write_bytes(data)
+        if getattr(self, "_undo_bytes", None):
+            self._undo_bytes = []
+            subprocess.run(self.ours(), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
         for path, text in getattr(self, "_undo", []):
             path.write_text(text, encoding="utf-8")
         if getattr(self, "_undo", None):  # bring our output back to the unedited state
             subprocess.run(self.ours(), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def write_photo(path: Path, colour: tuple[int, int, int]) -> None:
+    """A 1600x1200 JPEG of one colour with a gradient, as a phone photo is in size."""
+    from PIL import Image
+
+    image = Image.new("RGB", (1600, 1200), colour)
+    image.putdata([(colour[0], (colour[1] + x // 8) % 256, (colour[2] + y // 6) % 256)
+                   for y in range(1200) for x in range(1600)])
+    image.save(path, "JPEG", quality=85)
 
 
 def main() -> int:
@@ -234,6 +262,7 @@ def run(args: argparse.Namespace, trash: Trash) -> None:
         rows.append(("a template edited", bench.step("template", *bench.edit(
             "templates/product.html", "<h1", "<h1 data-bench=\"1\"",
             "layouts/_default/single.html", "<h1>", "<h1 data-bench=\"1\">"))))
+        rows.append(("a photo replaced", bench.step("photo", *bench.replace_photo())))
         if cold_small:
             rows.append((f"cold at {args.small} products", cold_small))
         if not args.no_serve:

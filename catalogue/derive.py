@@ -12,7 +12,6 @@ and then by an evaluator (build/memo.py), which may answer from the build cache.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable, Generic, Mapping, TypeVar
@@ -21,60 +20,105 @@ T = TypeVar("T")
 
 
 def digest(*parts: object) -> str:
-    """A short, stable digest of text and bytes parts (each part delimited)."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass"))
-        hasher.update(b"\x1f")
+    """A short, stable digest of text parts, each delimited (bytes: digest_bytes)."""
+    joined = "\x1f".join([part if type(part) is str else _text(part) for part in parts])
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def digest_bytes(label: str, data: bytes) -> str:
+    """A short, stable digest of a file's or a value's bytes."""
+    hasher = hashlib.blake2b(label.encode("utf-8") + b"\x1f", digest_size=16)
+    hasher.update(data)
     return hasher.hexdigest()
+
+
+def _text(part: object) -> str:
+    if isinstance(part, (bytes, bytearray, memoryview)):
+        raise TypeError("digest() takes text: use digest_bytes() for bytes")
+    return str(part)
 
 
 class NotDigested(TypeError):
     """An argument whose content has no digest: the value would depend on more than its key says."""
 
 
+_SCALARS = (str, int, float, bool, Decimal, date, datetime)
+
+
 def digest_of(value: object) -> str:
-    """The digest of an argument: its own for digested values, else of its plain content."""
+    """What stands for an argument in a key: its own digest for digested values, else its
+    plain content (a scalar as a tagged text, a collection as the digest of its items')."""
     own = getattr(value, "digest", None)
-    if isinstance(own, str):
+    if type(own) is str:
         return own
-    if value is None or isinstance(value, (str, int, float, bool, Decimal, date, datetime)):
-        return digest(type(value).__name__, value)
-    if isinstance(value, bytes):
-        return digest("bytes", value)
-    if isinstance(value, (tuple, list, frozenset)):
-        items = sorted(map(digest_of, value)) if isinstance(value, frozenset) else map(digest_of, value)
-        return digest(type(value).__name__, *items)
+    kind = type(value)
+    if isinstance(value, str):
+        if kind is str and len(value) < 200 and "\x1f" not in value:
+            return "s:" + value
+        return digest("s", kind.__name__, value)
+    if value is None:
+        return "none"
+    if kind in _SCALARS or isinstance(value, _SCALARS):
+        return f"{kind.__name__}:{value}"
+    if kind is bytes:
+        return digest_bytes("bytes", value)  # type: ignore[arg-type]
+    if kind is tuple or kind is list:
+        return digest(kind.__name__, *[digest_of(item) for item in value])  # type: ignore[attr-defined]
+    if kind is frozenset:
+        return digest("frozenset", *sorted(digest_of(item) for item in value))  # type: ignore[attr-defined]
     if isinstance(value, Mapping):
         return digest("map", *(f"{digest_of(k)}={digest_of(v)}" for k, v in sorted(value.items(), key=repr)))
-    raise NotDigested(f"{type(value).__name__} has no digest: give it one, or pass what it is made of")
+    raise NotDigested(f"{kind.__name__} has no digest: give it one, or pass what it is made of")
 
 
-@dataclass(frozen=True, eq=False)
+class Deferred:
+    """An argument that stands for a value read when a function needs it (a record kept in
+    the build cache): its `digest` is known at once, the value is made by resolve()."""
+
+    __slots__ = ()
+
+    def resolve(self) -> Any:
+        raise NotImplementedError
+
+
 class Derived(Generic[T]):
     """`function(*args)`, not yet computed; `digest` stands for its value."""
 
-    function: Callable[..., T]
-    args: tuple[Any, ...]
-    digest: str
-    stored: bool = False  # dear to make and small to keep: the evaluator may keep it in the cache
-    kind: str = field(default="")
-    once: bool = False  # used by one page only: not kept in memory once made
+    __slots__ = ("function", "args", "digest", "stored", "kind", "once")
+
+    def __init__(self, function: Callable[..., T], args: tuple[Any, ...], digest: str, stored: bool = False,
+                 kind: str = "", once: bool = False):
+        self.function = function
+        self.args = args
+        self.digest = digest
+        self.stored = stored  # dear to make and small to keep: the evaluator may keep it in the cache
+        self.kind = kind
+        self.once = once  # used by one page only: not kept in memory once made
 
     def __repr__(self) -> str:
         return f"Derived({self.kind}, {self.digest[:8]})"
 
 
+_KINDS: dict[Callable[..., Any], str] = {}
+
+
+def _kind(function: Callable[..., Any]) -> str:
+    found = _KINDS.get(function)
+    if found is None:
+        found = _KINDS[function] = f"{function.__module__}.{function.__qualname__}"
+    return found
+
+
 def derive(function: Callable[..., T], *args: Any, stored: bool = False, once: bool = False) -> Derived[T]:
     """The value `function(*args)` as a description, keyed by what it is made of."""
-    kind = f"{function.__module__}.{function.__qualname__}"
+    kind = _kind(function)
     return Derived(function, args, digest(kind, *map(digest_of, args)), stored, kind, once)
 
 
 def derive_as(value_digest: str, function: Callable[..., T], *args: Any) -> Derived[T]:
     """`function(*args)` keyed by a digest of its value made beforehand (not of its arguments):
     where a value is a projection of a bigger one, its key then changes only when it does."""
-    kind = f"{function.__module__}.{function.__qualname__}"
+    kind = _kind(function)
     return Derived(function, args, digest(kind, "value", value_digest), False, kind)
 
 
@@ -86,7 +130,9 @@ class Evaluator:
 
     def value(self, item: Any) -> Any:
         if not isinstance(item, Derived):
-            if isinstance(item, tuple) and any(isinstance(x, Derived) for x in item):
+            if isinstance(item, Deferred):
+                return item.resolve()
+            if isinstance(item, tuple) and any(isinstance(x, (Derived, Deferred)) for x in item):
                 return tuple(self.value(x) for x in item)
             return item
         found = self._known.get(item.digest, _MISSING)

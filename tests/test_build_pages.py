@@ -194,7 +194,7 @@ def test_a_sitemap_past_the_protocol_limits_is_split_under_an_index() -> None:
 
     loaded = load_site(REPO, Problems(), NOW)
     assert loaded is not None
-    entries = sitemap_entries(plan_build(loaded, Edition(loaded.config.languages), Problems()).pages, loaded.site)
+    entries = sitemap_entries(plan_build(loaded, Edition(loaded.config.languages), Problems()).pages, loaded.index)
     base, lang = "https://example.org/ocop/", loaded.config.source_lang
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 

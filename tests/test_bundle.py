@@ -192,3 +192,15 @@ def test_pdf_in_japanese_has_cjk_text_and_fonts(tmp_path: Path) -> None:
     assert name in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "CJK" in fonts or "JP" in fonts
+
+
+@pytest.mark.parametrize("command, target", [("bundle", "site.yaml"), ("bundle", "content/products/x.zip"),
+                                             ("bundle", "themes"), ("pdf", "content"), ("pdf", "locales/vi")])
+def test_bundle_and_pdf_refuse_to_write_into_the_sites_sources(site: Path, command: str, target: str) -> None:
+    before = {path: path.read_bytes() for path in site.rglob("*") if path.is_file()}
+    extra = ["--no-pdf"] if command == "bundle" else []
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), command, "--site", str(site), *extra,
+                           "--out", str(site / target)], cwd=site, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "site's own files or folders" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert {path: path.read_bytes() for path in site.rglob("*") if path.is_file()} == before

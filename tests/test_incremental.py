@@ -292,8 +292,19 @@ def test_a_cache_file_that_is_not_a_database_is_started_afresh(site: Path, tmp_p
     body(site)
     result = build(site, tmp_path / "out", NOW)
     assert result.ok
-    assert any("build cache: the cache file was damaged or old and has been started afresh" in p.message
+    assert any("build cache: the cache file was damaged and has been started afresh" in p.message
                for p in result.problems.warnings)
+
+
+def test_a_cache_of_another_version_is_replaced_without_a_warning(site: Path, tmp_path: Path) -> None:
+    """After an upgrade the cache's layout may differ: expected, so no warning, and the same output."""
+    assert build(site, tmp_path / "out", NOW).ok
+    with sqlite3.connect(site / CACHE) as db:
+        db.execute("PRAGMA user_version=1")
+    body(site)
+    result = build(site, tmp_path / "out", NOW)
+    assert result.ok and not result.problems.warnings, [p.format() for p in result.problems.warnings]
+    assert_as_a_cold_build(site, tmp_path / "out", tmp_path)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -25,7 +25,11 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Mapping
 
-SCHEMA = 5
+SCHEMA = 6
+
+
+class _OtherSchema(sqlite3.DatabaseError):
+    """A cache laid out by another version of this program."""
 TABLES = ("files", "records", "values_", "outputs")
 PAGE_SIZE = 16384  # rows of a few KB: fewer pages to write than with SQLite's 4 KB
 SECRET_ENV = "CATALOGUE_CACHE_SECRET"
@@ -70,8 +74,9 @@ def load_secret() -> bytes | None:
 class Store:
     """A sealed key -> bytes store in one SQLite file. Never raises for what is in the file."""
 
-    def __init__(self, folder: Path | None, secret: bytes | None = None):
+    def __init__(self, folder: Path | None, secret: bytes | None = None, generation: int | None = None):
         self.folder = folder
+        self.generation = generation or 0  # this build's number: rows it uses are marked with it
         self.warnings: list[str] = []
         self.dropped = 0  # rows that did not verify
         self.db: sqlite3.Connection | None = None
@@ -92,9 +97,12 @@ class Store:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect()
-        except sqlite3.DatabaseError:  # not a database, an older schema, damaged
+        except _OtherSchema:  # made by another version of this program: expected after an upgrade
             self._remove_files()
-            self.warnings.append("build cache: the cache file was damaged or old and has been started afresh")
+            return self._connect()
+        except sqlite3.DatabaseError:  # not a database, damaged
+            self._remove_files()
+            self.warnings.append("build cache: the cache file was damaged and has been started afresh")
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
@@ -103,11 +111,13 @@ class Store:
             db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # for a new file; an existing one keeps its own
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, SCHEMA):
-                raise sqlite3.DatabaseError(f"cache schema {version}")
+                raise _OtherSchema(f"cache schema {version}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             for table in TABLES:
-                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB, seal BLOB)")
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB, seal BLOB, "
+                           "gen INTEGER NOT NULL DEFAULT 0)")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
             db.execute(f"PRAGMA user_version={SCHEMA}")
         except sqlite3.DatabaseError:
             db.close()
@@ -136,15 +146,42 @@ class Store:
 
     def reopen(self) -> "Store":
         """A connection of its own, for a forked worker process."""
-        return Store(self.folder if self.enabled else None, self._secret)
+        return Store(self.folder if self.enabled else None, self._secret, self.generation)
+
+    def begin(self) -> None:
+        """Number this build (the rows it uses are kept, those unused for KEEP builds go)."""
+        if self.db is None:
+            return
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+            self.generation = (row[0] if row and isinstance(row[0], int) else 0) + 1
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (self.generation,))
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
+
+    def retain(self, table: str, keys: Iterable[str]) -> None:
+        """Remove every row of `table` but those of `keys` and those this build wrote (what the
+        output just published is made of, and nothing older)."""
+        if self.db is None:
+            return
+        try:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (key TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM kept")
+            self.db.executemany("INSERT OR IGNORE INTO kept (key) VALUES (?)", ((key,) for key in keys))
+            self.db.execute(f"DELETE FROM {table} WHERE gen < ? AND key NOT IN (SELECT key FROM kept)",
+                            (self.generation,))
+            self.db.execute("DELETE FROM kept")
+        except sqlite3.DatabaseError as exc:
+            self._damaged(exc)
 
     # --- rows ---------------------------------------------------------------------------
     def _seal(self, table: str, key: str, value: bytes) -> bytes:
+        """BLAKE2b in its keyed mode (a MAC by design, and several times quicker than HMAC)."""
         assert self._secret is not None
-        mac = hmac.new(self._secret, digestmod=hashlib.blake2b)
-        mac.update(table.encode() + b"\x1f" + key.encode("utf-8", "surrogatepass") + b"\x1f")
+        mac = hashlib.blake2b(key=self._secret[:64], digest_size=20, person=table.encode()[:16])
+        mac.update(key.encode("utf-8", "surrogatepass") + b"\x1f")
         mac.update(value)
-        return mac.digest()[:20]
+        return mac.digest()
 
     def _verified(self, table: str, key: str, value: object, seal: object) -> bytes | None:
         if not isinstance(value, bytes) or not isinstance(seal, bytes) or \
@@ -183,10 +220,10 @@ class Store:
     def put_many(self, table: str, items: Mapping[str, bytes]) -> None:
         if self.db is None or not items:
             return
-        rows = [(key, value, self._seal(table, key, value)) for key, value in sorted(items.items())]
+        rows = [(key, value, self._seal(table, key, value), self.generation) for key, value in sorted(items.items())]
         try:
             self.db.execute("BEGIN")
-            self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value, seal) VALUES (?, ?, ?)", rows)
+            self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value, seal, gen) VALUES (?, ?, ?, ?)", rows)
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             self._rollback()

@@ -44,8 +44,8 @@ def _plain(value: Any) -> Any:
     packed = getattr(value, "__plain__", None)
     if packed is not None:
         return packed()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # by position: short, quick to read
+        return [_plain(getattr(value, name)) for name in _init_fields(type(value))]
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
     if isinstance(value, frozenset):
@@ -53,6 +53,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, typing.Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     raise TypeError(f"cannot keep a {type(value).__name__} in the build cache")
+
+
+@lru_cache(maxsize=None)
+def _init_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind) if f.init)
 
 
 def encode(value: Any) -> bytes:
@@ -148,11 +153,12 @@ def _decoder(kind: Any) -> Callable[[Any], Any]:
         if unpack is not None:
             return typing.cast(Callable[[Any], Any], unpack)
         hints = typing.get_type_hints(kind)
-        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind) if f.init]
+        decoders = [_decoder(hints[name]) for name in _init_fields(kind)]
+        count = len(decoders)
 
         def record(raw: Any) -> Any:
-            _expect(isinstance(raw, dict), f"not a {kind.__name__}")
-            return kind(**{name: decode_field(raw[name]) for name, decode_field in fields})
+            _expect(type(raw) is list and len(raw) == count, f"not a {kind.__name__}")
+            return kind(*[decode_field(item) for decode_field, item in zip(decoders, raw)])
         return record
     unpack = getattr(kind, "__from_plain__", None)
     if unpack is not None:

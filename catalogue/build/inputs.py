@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from catalogue.builtin import builtin_root
-from catalogue.derive import digest
+from catalogue.derive import digest, digest_bytes
 
 READ_AT_MOST = 64 * 1024 * 1024  # more than any input file may be (content/files.py refuses it)
 KIND_FOLDERS = (("product", "products"), ("producer", "producers"), ("event", "events"))
@@ -37,6 +37,7 @@ class Folder:
 class InputScan:
     folders: Mapping[tuple[str, str], Folder]  # (kind, folder name) -> folder
     stamp: str  # of everything the build reads: equal stamps, nothing to do
+    settings: str  # of all but the entry folders (site.yaml, themes, catalogues, options, package)
     fresh: Mapping[str, str]  # stamp -> content digest, for the folders digested anew
 
 
@@ -77,7 +78,7 @@ def content_digest(path: Path, names: list[str]) -> str:
                 if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                     parts.append(f"{name}=not read")
                     continue
-                parts.append(f"{name}={digest(handle.read(READ_AT_MOST))}")
+                parts.append(f"{name}={digest_bytes('file', handle.read(READ_AT_MOST))}")
         except OSError:
             parts.append(f"{name}=unreadable")
     return digest("folder", *parts)
@@ -146,8 +147,9 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
         if content is None:
             content = fresh[stamp] = content_digest(path, names)
         folders[(kind, name)] = Folder(kind, name, path, stamp, content)
+    settings = digest(*parts)
     parts.extend(f"{kind}/{name}:{folder.stamp}" for (kind, name), folder in sorted(folders.items()))
-    return InputScan(dict(sorted(folders.items())), digest(*parts), fresh)
+    return InputScan(dict(sorted(folders.items())), digest(*parts), settings, fresh)
 
 
 def entry_folder_of(root: Path, path: Path) -> tuple[str, str] | None:

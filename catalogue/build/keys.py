@@ -18,7 +18,8 @@ from typing import Mapping
 from jinja2 import Environment, TemplateSyntaxError, meta
 
 from catalogue import __version__
-from catalogue.derive import digest
+from catalogue.site import speedups
+from catalogue.derive import digest, digest_bytes
 
 # The distributions whose behaviour shows in what a build writes.
 SHAPING_DISTRIBUTIONS = ("Jinja2", "MarkupSafe", "Markdown", "nh3", "Babel", "PyYAML", "Pillow", "segno",
@@ -38,13 +39,14 @@ def distribution_versions() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def package_key() -> str:
-    """This package's code and data, Python's version and the shaping libraries' versions."""
+    """This package's code and data, Python's version, the shaping libraries' versions and
+    which speed-ups are on."""
     package = Path(__file__).resolve().parent.parent
     files = sorted(package.rglob("*.py")) + sorted(package.glob("data/*.yaml"))
     versions = distribution_versions()
-    return digest("catalogue", __version__, sys.version, sys.implementation.cache_tag,
+    return digest("catalogue", __version__, sys.version, sys.implementation.cache_tag, speedups.state(),
                   *(f"{name}={version}" for name, version in sorted(versions.items())),
-                  *(f"{f.relative_to(package).as_posix()}:{digest(f.read_bytes())}" for f in files))
+                  *(f"{f.relative_to(package).as_posix()}:{digest_bytes('code', f.read_bytes())}" for f in files))
 
 
 def template_closures(sources: Mapping[str, str]) -> dict[str, str]:

@@ -29,21 +29,31 @@ from catalogue.site.media import EntryMedia, measure_entry
 ENTRY_TYPES: Mapping[str, type] = {"product": Product, "producer": Producer, "event": Event}
 
 
+def folder_key(stamp: str) -> str:
+    return digest("folder", stamp)
+
+
 def known_digests(store: Store, labels: list[tuple[str, str]]) -> dict[str, str]:
     """Folder stamp -> content digest, as earlier builds found them."""
-    keys = {digest("folder", stamp): stamp for _, stamp in labels}
+    keys = {folder_key(stamp): stamp for _, stamp in labels}
     found = store.get_many("files", keys)
     return {keys[key]: value.decode("ascii", "replace") for key, value in found.items()}
 
 
 def remember_digests(store: Store, fresh: Mapping[str, str]) -> None:
-    store.put_many("files", {digest("folder", stamp): content.encode("ascii") for stamp, content in fresh.items()})
+    store.put_many("files", {folder_key(stamp): content.encode("ascii") for stamp, content in fresh.items()})
 
 
 @dataclass(frozen=True)
 class Loaded:
     entry: Entry | None
     problems: tuple[Problem, ...]
+
+
+def record_key(config: SiteConfig, kind: str, folder_digest: str) -> str:
+    """Where the store keeps the record of an entry folder with these files, read with this
+    code and these settings, at this place."""
+    return digest("record", package_key(), config.digest, str(config.root.resolve()), kind, folder_digest)
 
 
 class CachedRecords:
@@ -54,11 +64,10 @@ class CachedRecords:
         self.store = store
         self.config = config
         self.workers = workers
-        self.settings = digest(package_key(), config.digest, config.root.resolve())
         self.reused = 0
 
     def key(self, kind: str, folder_digest: str) -> str:
-        return digest("record", self.settings, kind, folder_digest)
+        return record_key(self.config, kind, folder_digest)
 
     def load(self, work: Sequence[tuple[EntryKind, Path, str]], problems: Problems) -> list[Entry | None]:
         """`work`: (kind, folder, digest of its files) per entry folder, in order."""
@@ -82,6 +91,11 @@ class CachedRecords:
             problems.extend(result.problems)
             entries.append(result.entry)
         return entries
+
+    def decode_record(self, kind: str, data: bytes) -> Entry | None:
+        """A record from the store (None when it does not read back)."""
+        loaded = self._decode(kind, data)
+        return loaded.entry if loaded is not None else None
 
     def _decode(self, kind: str, data: bytes) -> Loaded | None:
         try:
@@ -133,6 +147,11 @@ def parse_folder(config: SiteConfig, kind: EntryKind, folder: Path, folder_diges
     return Loaded(entry, tuple(local.items))
 
 
+def value_key(derived_digest: str) -> str:
+    """Where the store keeps a derived value (the same only with the same code and libraries)."""
+    return digest("value", package_key(), derived_digest)
+
+
 class CachedEvaluator(Evaluator):
     """Derived values marked `stored` (rendered bodies, search items, export rows, resized
     images: text or bytes) come from the store when an earlier build made them."""
@@ -147,7 +166,7 @@ class CachedEvaluator(Evaluator):
         self.settings = package_key()  # a stored value is the same only with the same code and libraries
 
     def _key(self, item: Derived[Any]) -> str:
-        return digest("value", self.settings, item.digest)
+        return value_key(item.digest)
 
     def prefetch(self, items: Sequence[Derived[Any]]) -> None:
         """Look up many stored values in one query (a page of cards, an index of items)."""
@@ -223,16 +242,19 @@ def _unpack(data: bytes) -> Any:
     return data[1:].decode("utf-8", "surrogatepass")
 
 
-class CachedMedia:
+class MediaMeasures:
     """Image measurements of entry folders whose files did not change come from the store."""
 
     def __init__(self, store: Store, root: Path):
         self.store = store
         self.settings = digest(package_key(), root.resolve())
 
+    def key(self, entry_digest: str) -> str:
+        return digest("media", self.settings, entry_digest)
+
     def measure(self, entries: Sequence[Entry], problems: Problems) -> dict[tuple[str, str], EntryMedia]:
         with_images = [entry for entry in entries if _has_image_files(entry)]
-        keys = {digest("media", self.settings, entry.digest): entry for entry in with_images}
+        keys = {self.key(entry.digest): entry for entry in with_images}
         found = self.store.get_many("records", keys)
         result: dict[tuple[str, str], EntryMedia] = {}
         fresh: dict[str, bytes] = {}

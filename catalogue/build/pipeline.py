@@ -1,81 +1,44 @@
 """build(): config -> load -> validate -> link -> plan -> render -> write, problems collected
-throughout. The build cache is one seam (memo.py) around loading and rendering: with it or
-without it (--no-cache), build() reads the same and makes the same bytes."""
+throughout. The build cache is one seam (memo.py, replan.py) around loading, planning and
+rendering: with it or without it (--no-cache), build() makes the same bytes."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 from catalogue.build import memory
 from catalogue.build.cache import Store
 from catalogue.build.inputs import InputScan, scan_inputs
-from catalogue.build.keys import package_key, template_closures
-from catalogue.build.memo import CachedEvaluator, CachedMedia, CachedRecords, known_digests, remember_digests
-from catalogue.build.workers import HelperDied, RenderFailure, RenderJob, cpu_count, render_pages
+from catalogue.build.keys import package_key
+from catalogue.build.memo import (CachedRecords, MediaMeasures, folder_key, known_digests, record_key, remember_digests,
+                                  value_key)
+from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
+from catalogue.site.pages import everything
+from catalogue.build.replan import (CachedMedia, PlanState, RecordMissing, RecordSource, decode_media, dependents,
+                                    entry_id, lazy_site, stored_values)
+from catalogue.build.stages import BuildResult, Clock, LoadedSite
+from catalogue.build.workers import HelperDied, cpu_count
 from catalogue.build.writer import (Manifest, OutputError, OutputLock, Publication, check_output_folder, explain,
                                     manifest_keys)
-from catalogue.config import SiteConfig, load_config
+from catalogue.config import load_config
 from catalogue.content.link import link_site
 from catalogue.content.load import BodyChanged, load_content
-from catalogue.content.model import Site
-from catalogue.content.validate import validate
-from catalogue.derive import Derived, digest, digest_of
-from catalogue.outputs.files import (FILE_KINDS, FileOutput, plan_calendars, plan_images, plan_web_files,
-                                     static_file, static_bytes)
+from catalogue.content.validate import check_entry, validate
+from catalogue.content.model import Entry
 from catalogue.problems import Problems
 from catalogue.site import urls
 from catalogue.site.edition import Edition
-from catalogue.site.index import SiteIndex, index_site
-from catalogue.site.locales import Catalogues, Language, load_languages, load_translations
-from catalogue.site.media import EntryMedia, ImageChanged, encode_image
-from catalogue.site.pages import Page, Planner, plan_pages
-from catalogue.site.render import RenderSettings
-from catalogue.site.themes import Theme, fingerprinted, resolve_theme
-from catalogue.site.views import LanguageContext, language_context
+from catalogue.site.index import index_site
+from catalogue.site.locales import load_languages, load_translations
+from catalogue.site.media import EntryMedia, ImageChanged
+from catalogue.site.themes import resolve_theme
 
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class LoadedSite:
-    """Everything known before planning: what `check` validates and `build` renders."""
-
-    config: SiteConfig
-    site: Site
-    index: SiteIndex
-    media: Mapping[tuple[str, str], EntryMedia]
-    languages: Mapping[str, Language]
-    theme: Theme
-    catalogues: Mapping[str, Catalogues]
-    now: datetime
-
-
-@dataclass
-class BuildResult:
-    problems: Problems
-    pages: int = 0
-    files: int = 0  # files written (the others were kept from the last build)
-    images: int = 0
-    encoded: int = 0  # images resized (the others came from the cache)
-    rendered: int = 0  # pages rendered (the others were unchanged since the last build)
-    up_to_date: bool = False  # nothing changed since the last build: nothing was done
-    languages: int = 0
-    seconds: float = 0.0
-    out_dir: Path | None = None
-    written: list[str] = field(default_factory=list)
-    scan: InputScan | None = None  # what the build read, for a watcher's next build
-    index_bytes: dict[str, int] = field(default_factory=dict)  # search index size per language
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems.has_errors()
+__all__ = ["BuildResult", "LoadedSite", "build", "load_site", "plan_build", "write_plan", "resolve_now"]
 
 
 def resolve_now(now: datetime | None = None) -> datetime:
@@ -116,128 +79,115 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None, store
     content = load_content(config, digests, problems, CachedRecords(store, config, workers).load)
     site = link_site(content)
     entries = [e for table in (site.products, site.producers, site.events) for e in table.values()]
-    media = CachedMedia(store, config.root).measure(entries, problems)
-    validate(content, moment.date(), {key: m.unreadable for key, m in media.items()}, problems)
+    media = MediaMeasures(store, config.root).measure(entries, problems)
+    validate(content, moment.date(), {key: m.unreadable for key, m in media.items()}, config.source_lang, problems)
     if theme is None:
         return None
     return LoadedSite(config, site, index_site(site, moment), media, languages, theme, catalogues, moment)
 
 
-@dataclass(frozen=True)
-class BuildPlan:
-    """Every file of one edition, each with the key it is made from."""
-
-    pages: list[Page]
-    page_keys: list[str]
-    files: list[FileOutput]
-    file_keys: list[str]
-    statics: Mapping[str, tuple[Path, Path]]  # out_path -> (file, its folder)
-    static_keys: Mapping[str, str]
-    settings: RenderSettings
-
-
-def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems) -> BuildPlan:
-    """Every page and file, and its key: a page's is its template's closure, its language's
-    settings (site.yaml, UI catalogues, theme files, edition, package) and its data's digest."""
-    config, theme = loaded.config, loaded.theme
-    statics = dict(theme.statics)
-    assets = fingerprinted(statics)
-    asset_digest = digest("assets", *(f"{name}={path}" for name, path in sorted(assets.items())))
-    settings = digest(package_key(), config.digest, edition.digest, asset_digest)
-    contexts = {lang: language_context(config, loaded.languages, lang, loaded.index.listed, settings)
-                for lang in config.languages}
-    planner = Planner(loaded.index, loaded.media, contexts, edition)
-    pages = plan_pages(planner, problems)
-    closures = template_closures({name: _source(path) for name, path in theme.templates.items()})
-    language_keys = {lang: digest(settings, lang, loaded.catalogues[lang].digest) for lang in config.languages}
-    page_keys = []
-    for page in pages:
-        lang = page.lang or config.source_lang
-        page_keys.append(digest("page", language_keys[lang], closures.get(page.template, "missing"), page.out_path,
-                                digest_of(page.alternates), page.number, page.pages,
-                                page.data.digest if page.data is not None else "-"))
-    files = [item for _, plan in FILE_KINDS for item in plan(planner, config)]
-    files += list(plan_calendars(planner, config, loaded.now.date()))
-    files += list(plan_web_files(pages, planner, config))
-    files += list(plan_images(planner))
-    file_keys = [digest("file", settings, item.out_path, item.content.digest) for item in files]
-    static_files = {}
-    static_keys = {}
-    for out_path, path in statics.items():
-        folder = next((d for d in theme.static_dirs if path.is_relative_to(d)), path.parent)
-        fingerprinted_path = assets[out_path[len("static/"):]]
-        static_files[fingerprinted_path] = (path, folder)
-        static_keys[fingerprinted_path] = static_file(path, folder).digest
-    render_settings = RenderSettings(config, loaded.languages, theme,
-                                     {lang: c.translations for lang, c in loaded.catalogues.items()}, assets, edition)
-    return BuildPlan(pages, page_keys, files, file_keys, static_files, static_keys, render_settings)
-
-
-def _source(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def write_plan(plan: BuildPlan, publication: Publication, store: Store, workers: int, problems: Problems,
-               result: BuildResult, progress: Progress | None = None) -> None:
-    """Render what changed into the publication; keep the rest from the last build."""
-    todo = [index for index, (page, key) in enumerate(zip(plan.pages, plan.page_keys))
-            if not publication.reuse(page.out_path, key)]
-    result.pages, result.rendered = len(plan.pages), len(todo)
-    order = {lang: rank for rank, lang in enumerate(plan.settings.config.languages)}
-    todo.sort(key=lambda index: (order.get(plan.pages[index].lang or "", -1), index))  # a language at a time
-    evaluator = CachedEvaluator(store)
-    files = [(item, key) for item, key in zip(plan.files, plan.file_keys) if not publication.reuse(item.out_path, key)]
-
-    def site_files() -> None:
-        evaluator.prefetch([part for item, _ in files for part in item.content.args
-                            if isinstance(part, Derived)] +
-                           [sub for item, _ in files for part in item.content.args if isinstance(part, tuple)
-                            for sub in part if isinstance(sub, Derived)])
-        for item, _ in files:
-            data = evaluator.value_once(item.content)
-            publication.write(item.out_path, data)
-            if item.out_path.endswith("search-index.js"):
-                result.index_bytes[item.out_path.split("/", 1)[0]] = len(data)
-        evaluator.flush()
-
-    evaluator.compute_many([item.content.args[0] for item, _ in files if item.out_path.startswith("media/")], workers)
-    job = RenderJob(plan.pages, plan.settings, publication.folder, store)
-    failure = render_pages(job, todo, workers, progress, [site_files])
-    if failure is not None:
-        problems.error(_shown_template(failure, plan), failure.line, None, failure.message)
-        return
-    for out_path, (path, folder) in plan.statics.items():
-        if not publication.reuse(out_path, plan.static_keys[out_path]):
-            publication.write(out_path, static_bytes_of(path, folder))
-    result.images = len({item.content.args[0].digest for item in plan.files if item.out_path.startswith("media/")})
-    result.encoded = evaluator.made.get(f"{encode_image.__module__}.{encode_image.__qualname__}", 0)
-    result.written = sorted(publication.written)
-    result.files = len(publication.written)
+def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, now: datetime,
+                problems: Problems) -> tuple[LoadedSite, set[str], list[str]] | None:
+    """The site for a rebuild that plans only what changed (see replan.py), with the outputs
+    to plan and the changed entries; None where everything must be planned."""
+    if scan.settings != state.settings or set(state.entries) != {f"{k}/{n}" for k, n in scan.folders} \
+            or state.index.day != now.date():
+        return None
+    changed = [key for key, folder in scan.folders.items() if folder.digest != state.entries[f"{key[0]}/{key[1]}"][0]]
+    if len(changed) > 64:  # many edits at once (a checkout): planning everything is as quick
+        return None
+    local = Problems()
+    config = load_config(root, local)
+    theme = resolve_theme(config, local) if config is not None else None
+    if config is None or theme is None:
+        return None
+    catalogues = {lang: load_translations(config, lang, local) for lang in config.languages}
+    records = CachedRecords(store, config)
+    fresh_list = records.load([(kind, scan.folders[(kind, name)].path, scan.folders[(kind, name)].digest)  # type: ignore[misc]
+                               for kind, name in changed], local)
+    fresh = {entry_id(entry): entry for entry in fresh_list if entry is not None}
+    for entry in fresh.values():
+        check_entry(entry, now.date(), config.source_lang, local)
+    if local.has_errors() or len(fresh) != len(changed) or any(
+            state.entries[ident][2] != entry.index_digest for ident, entry in fresh.items()):
+        return None  # an error (the whole build reports it), or the index would change
+    measured = MediaMeasures(store, config.root)
+    media_now = measured.measure(list(fresh.values()), local)
+    if local.has_errors():
+        return None
+    source = RecordSource(store, records.decode_record)
+    site = lazy_site(state, fresh, source)
+    media: dict[tuple[str, str], EntryMedia] = {}
+    for ident, (files_digest, _, _, media_digest, _) in state.entries.items():
+        kind, slug = ident.split("/", 1)
+        if ident in fresh:
+            if (kind, slug) in media_now:
+                media[(kind, slug)] = media_now[(kind, slug)]
+        elif media_digest != "none":  # measured by the last build: read if a page shows it
+            media[(kind, slug)] = CachedMedia(  # type: ignore[assignment]
+                media_digest, ident, _media_loader(store, measured.key(files_digest), ident))
+    leaves = set()
+    for ident, entry in fresh.items():
+        leaves |= {f"record:{ident}", f"media:{ident}"}
+        if state.entries[ident][1] != entry.facts_digest:
+            leaves.add(f"facts:{ident}")
+        if state.entries[ident][4] != entry.data_digest:
+            leaves.add(f"data:{ident}")
+    wanted = {path for leaf in leaves for path in state.dependents.get(leaf, ())}
+    changed_paths = {f"content/{_FOLDERS[kind]}/{name}/" for kind, name in changed}
+    for problem in state.warnings:  # what the unchanged content said, and what the changed says now
+        if not any(problem.path.startswith(prefix) for prefix in changed_paths):
+            problems.extend([problem])
+    problems.extend(local.items)
+    loaded = LoadedSite(config, site, state.index, media, load_languages(config), theme, catalogues, now)
+    return loaded, wanted, [f"{kind}/{name}" for kind, name in changed]
 
 
-def static_bytes_of(path: Path, folder: Path) -> bytes:
-    return static_bytes(static_file(path, folder))
+_FOLDERS = {"product": "products", "producer": "producers", "event": "events"}
 
 
-def _shown_template(failure: RenderFailure, plan: BuildPlan) -> str:
-    root = plan.settings.config.root
-    path = plan.settings.theme.templates.get(failure.template)
-    if path is None:
-        return failure.template
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def _media_loader(store: Store, key: str, ident: str) -> Callable[[], EntryMedia]:
+    def load() -> EntryMedia:
+        data = store.get("records", key)
+        media = decode_media(data) if data is not None else None
+        return media if media is not None else EntryMedia({}, frozenset(), "none", ident)
+    return load
 
 
-def open_store(root: Path, use_cache: bool, cache_dir: Path | None) -> tuple[Store, Path | None]:
-    """The build cache, or with --no-cache a store that holds nothing (and a folder to drop)."""
-    if use_cache:
-        return Store(cache_dir or default_cache(root)), None
-    return Store(None), None
+def open_store(root: Path, use_cache: bool, cache_dir: Path | None) -> Store:
+    """The build cache, or with --no-cache a store that holds nothing."""
+    return Store(cache_dir or default_cache(root)) if use_cache else Store(None)
+
+
+def plan_state(loaded: LoadedSite, plan: BuildPlan, scan: InputScan, problems: Problems) -> PlanState:
+    """What the next build may take from this one's plan."""
+    site = loaded.site
+    entries = {entry_id(e): (e.digest, e.facts_digest, e.index_digest,
+                             _media_digest(loaded, e.kind, e.slug), e.data_digest)
+               for table in (site.products, site.producers, site.events) for e in table.values()}
+    uses = dependents([(page.out_path, page.data) for page in plan.pages if page.data is not None]
+                      + [(item.out_path, item.content) for item in plan.files])
+    keys = {ident: record_key(loaded.config, ident.split("/", 1)[0], digests[0]) for ident, digests in entries.items()}
+    return PlanState(scan.settings, entries, loaded.index, uses, tuple(problems.warnings), keys)
+
+
+def _media_digest(loaded: LoadedSite, kind: str, slug: str) -> str:
+    found = loaded.media.get((kind, slug))
+    return found.digest if found is not None else "none"
+
+
+def replanned_state(state: PlanState, loaded: LoadedSite, problems: Problems) -> PlanState:
+    """The last build's plan state with the entries this rebuild read anew (the index and
+    which outputs use what are the same: the rebuild changed neither)."""
+    site = loaded.site
+    fresh = [e for table in (site.products, site.producers, site.events) for e in table.values() if isinstance(e, Entry)]
+    return replace(state, entries={**state.entries, **{entry_id(e): (e.digest, e.facts_digest, e.index_digest,
+                                                                     _media_digest(loaded, e.kind, e.slug),
+                                                                     e.data_digest)
+                                                      for e in fresh}},
+                   record_keys={**state.record_keys, **{entry_id(e): record_key(loaded.config, e.kind, e.digest)
+                                                        for e in fresh}},
+                   warnings=tuple(problems.warnings))
 
 
 def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Progress | None = None,
@@ -254,46 +204,13 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result
-    store, _ = open_store(root, use_cache, cache_dir)
+    store = open_store(root, use_cache, cache_dir)
+    store.begin()
     jobs = workers if workers is not None else cpu_count()
-    edition_options = f"{link_style}|{preview}"
+    moment = resolve_now(now)
     try:
         with OutputLock(out_dir):
-            published_key, spare_key = manifest_keys(out_dir)
-            found = store.get_many("outputs", (published_key, spare_key))
-            published, spare = Manifest.decode(found.get(published_key)), Manifest.decode(found.get(spare_key))
-            stamp_key = f"{published_key}#inputs"
-            scan = result.scan = scan_site(root, store, edition_options, known, dirty)
-            if published is not None and store.get("outputs", stamp_key) == f"{published.build}:{scan.stamp}".encode() \
-                    and Publication.is_current(out_dir, published):
-                result.up_to_date = True
-                return result
-            with memory.collection_paused():
-                loaded = load_site(root, problems, now, store, scan, jobs)
-            memory.keep_alive_objects()
-            if loaded is None or problems.has_errors():
-                return result
-            edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
-            plan = plan_build(loaded, edition, problems)
-            if problems.has_errors():
-                return result
-            publication = Publication(out_dir, published, spare)
-            try:
-                write_plan(plan, publication, store, jobs, problems, result, progress)
-                if problems.has_errors():
-                    publication.discard()
-                    return result
-                publication.publish()
-            except BaseException:
-                publication.discard()
-                raise
-            store.put_many("outputs", {published_key: publication.new.encode(),
-                                       spare_key: (publication.published or Manifest("")).encode()})
-            if not problems.warnings:  # a build with warnings is not "up to date": they are shown again
-                store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
-            else:
-                store.delete("outputs", [stamp_key])
-            result.languages = len(loaded.config.languages)
+            _build(root, out_dir, moment, progress, preview, link_style, known, dirty, store, jobs, result)
     except OutputError as exc:
         problems.error(str(out_dir), None, None, str(exc))
     except (BodyChanged, ImageChanged) as exc:
@@ -310,3 +227,87 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
             memory.release_kept_objects()
         result.seconds = time.perf_counter() - started
     return result
+
+
+def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, preview: bool,
+           link_style: urls.LinkStyle, known: InputScan | None, dirty: frozenset[tuple[str, str]] | None,
+           store: Store, jobs: int, result: BuildResult) -> None:
+    problems = result.problems
+    clock = Clock(result.timings)
+    published_key, spare_key = manifest_keys(out_dir)
+    state_key, uses_key, stamp_key = f"{published_key}#plan", f"{published_key}#uses", f"{published_key}#inputs"
+    found = store.get_many("outputs", (published_key, spare_key, state_key, uses_key, stamp_key))
+    published, spare = Manifest.decode(found.get(published_key)), Manifest.decode(found.get(spare_key))
+    scan = result.scan = scan_site(root, store, f"{link_style}|{preview}", known, dirty)
+    clock("scan")
+    if published is not None and found.get(stamp_key) == f"{published.build}:{scan.stamp}".encode() \
+            and Publication.is_current(out_dir, published):
+        result.up_to_date = True
+        return
+    state = PlanState.decode(found.get(state_key), found.get(uses_key)) if published is not None else None
+    again = replan_site(root, state, scan, store, now, problems) if state is not None else None
+    if again is not None:
+        loaded, wanted, result.changed = again
+        result.replanned = True
+    else:
+        with memory.collection_paused():
+            made = load_site(root, problems, now, store, scan, jobs)
+        memory.keep_alive_objects()
+        if made is None or problems.has_errors():
+            return
+        loaded, wanted = made, None
+    clock("load")
+    edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
+    plan = plan_build(loaded, edition, problems, wanted.__contains__ if wanted is not None else everything,
+                      fresh=frozenset(result.changed) if wanted is not None else None)
+    clock("plan")
+    if problems.has_errors():
+        return
+    publication = Publication(out_dir, published, spare)
+
+    def give_up() -> None:
+        kept = publication.discard()  # the published folder is as it was
+        if kept is not None:
+            store.put_many("outputs", {spare_key: kept.encode()})
+
+    carried = None
+    if wanted is not None:  # a rebuild: what it did not plan stays as the last build made it
+        planned = {page.out_path for page in plan.pages} | {item.out_path for item in plan.files} | set(plan.statics)
+        carried = {path: key for path, key in (published.files if published else {}).items()  # made again, or
+                   if path not in planned and path not in wanted and not path.startswith("static/")}  # no more
+    try:
+        write_plan(plan, publication, store, jobs, problems, result, progress, carried)
+        clock("render")
+        if problems.has_errors():
+            give_up()
+            return
+        publication.publish()
+        clock("publish")
+    except (MissingOutput, RecordMissing):  # the last build's files or records are not all there
+        give_up()
+        store.delete("outputs", [state_key])
+        result.timings.clear()
+        result.replanned = False
+        return _build(root, out_dir, now, progress, preview, link_style, known, dirty, store, jobs, result)
+    except BaseException:
+        give_up()
+        raise
+    state = replanned_state(state, loaded, problems) if again is not None and state is not None else \
+        plan_state(loaded, plan, scan, problems)
+    kept, uses = state.encode()
+    store.put_many("outputs", {published_key: publication.new.encode(), state_key: kept,
+                               spare_key: (publication.published or Manifest("")).encode(),
+                               **({uses_key: uses} if again is None else {})})
+    if not problems.warnings:  # a build with warnings is not "up to date": they are shown again
+        store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
+    else:
+        store.delete("outputs", [stamp_key])
+    if again is None:  # what this build's output is made of stays in the cache; nothing else does
+        derivations = [page.data for page in plan.pages] + [item.content for item in plan.files]
+        store.retain("values_", [value_key(d) for d in stored_values(derivations)])
+        store.retain("records", list(state.record_keys.values()) + [MediaMeasures(store, loaded.config.root).key(d[0])
+                                                                    for d in state.entries.values()])
+        store.retain("files", [folder_key(folder.stamp) for folder in scan.folders.values()])
+    result.languages = len(loaded.config.languages)
+    clock("keep")
+    return None

@@ -332,20 +332,26 @@ class Publication:
 
     # --- publishing -------------------------------------------------------------------------
     def _remove_extras(self) -> None:
-        """Files the folder holds that the new build does not make (a page no longer made, a
-        file someone put there)."""
+        """Files the folder holds that the new build does not make (a page no longer made),
+        and the folders they leave empty. What the folder holds is what its manifest says: it
+        is this program's own, kept beside the published one (a file put into the published
+        folder by hand is dropped by the next build that starts afresh, such as --no-cache)."""
         keep = self.new.files
-        for directory, folders, files in os.walk(self.folder, topdown=False):
-            rel = os.path.relpath(directory, self.folder)
-            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            for name in files:
-                if prefix + name not in keep and not (prefix == "" and name == MARKER):
-                    os.unlink(os.path.join(directory, name))
-            if prefix:
+        emptied: set[str] = set()
+        for out_path in self.previous.files:
+            if out_path not in keep:
                 try:
-                    os.rmdir(directory)  # only when empty
-                except OSError:
+                    os.unlink(self.folder / out_path)
+                except FileNotFoundError:
                     pass
+                emptied.add(os.path.dirname(out_path))
+        for directory in sorted(emptied, key=len, reverse=True):
+            while directory:
+                try:
+                    os.rmdir(self.folder / directory)  # only when empty
+                except OSError:
+                    break
+                directory = os.path.dirname(directory)
 
     def publish(self) -> None:
         """Swap the new build in; the old one becomes the spare."""
@@ -369,10 +375,25 @@ class Publication:
         except OSError as exc:
             raise OutputError(explain(exc, self.out_dir)) from None
 
-    def discard(self) -> None:
-        """Leave the published folder as it was (the spare is fixed by the next build)."""
+    def discard(self) -> Manifest | None:
+        """Leave the published folder as it was. A spare this build began to bring up to date
+        is described as it now is (the files it wrote are unknown), so the next build goes on
+        from it; a new staging folder is removed."""
         if self.folder.name.startswith(f".{self.out_dir.name}.catalogue-staging-"):
             shutil.rmtree(self.folder, ignore_errors=True)
+            return None
+        written = set(self.written)
+        files = {path: key for path, key in self.previous.files.items() if path not in written}
+        for path, key in self.new.files.items():
+            if path not in written:  # kept, or linked from the published folder: as the key says
+                files[path] = key
+        state = Manifest(digest_files(files), files)
+        try:
+            self.build = state.build
+            self._mark(complete=True)
+        except OSError:
+            return None
+        return state
 
     @property
     def spare_manifest(self) -> Manifest | None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Mapping
 
-from catalogue.content.model import Entry, Event, EventTime, Location, Producer, Product
+from catalogue.content.model import (Entry, Event, EventTime, Location, OcopRating, PackageVariant, Producer, Product,
+                                     Quantity, WebLink)
 from catalogue.content.translations import Status, status_of
 from catalogue.derive import digest
 
@@ -62,6 +64,28 @@ class EventFacts:
 Facts = ProductFacts | ProducerFacts | EventFacts
 
 
+@dataclass(frozen=True)
+class ProductData:
+    """A product as data exports describe it: its card's facts and every field of its record,
+    but not its texts' bodies (an edit of a description changes no export)."""
+
+    facts: ProductFacts
+    ocop: OcopRating
+    images: tuple[str, ...]
+    hs_code: str | None
+    packaging: tuple[PackageVariant, ...]
+    moq: Quantity | None
+    shelf_life_days: int | None
+    marketplaces: tuple[WebLink, ...]
+    updated: date | None
+
+
+def product_data(entry: Product, source_lang: str) -> ProductData:
+    return ProductData(product_facts(entry, source_lang), entry.ocop, tuple(entry.images), entry.hs_code,
+                       tuple(entry.packaging), entry.moq, entry.shelf_life_days, tuple(entry.marketplaces),
+                       entry.updated)
+
+
 def _texts(entry: Entry, source_lang: str) -> dict[str, TextFacts]:
     return {lang: TextFacts(lang, t.name, t.summary, status_of(entry, lang, source_lang))
             for lang, t in sorted(entry.texts.items())}
@@ -90,9 +114,29 @@ def facts_of(entry: Entry, source_lang: str) -> Facts:
     return event_facts(entry, source_lang)
 
 
+def index_facts(entry: Entry) -> tuple[object, ...]:
+    """What the site's index takes of an entry (site/index.py): the listing pages it is on,
+    its filters, its place in orderings and its references. While these stay as they are,
+    an edit changes no page other than those showing the entry itself or its facts."""
+    if isinstance(entry, Product):
+        return ("product", entry.category, entry.district, tuple(entry.markets), entry.ocop.stars, entry.ocop.year,
+                entry.producer, entry.images[0] if entry.images else None, entry.updated,
+                tuple(entry.certifications))
+    if isinstance(entry, Producer):
+        return ("producer", entry.type)
+    assert isinstance(entry, Event)
+    return ("event", entry.start, entry.end, tuple(entry.products), entry.organizer)
+
+
+def index_digest(entry: Entry) -> str:
+    return digest("index", json.dumps(_plain(index_facts(entry)), ensure_ascii=False, separators=(",", ":")))
+
+
 def _plain(value: object) -> object:
     if isinstance(value, (str, int, bool)) or value is None:
         return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (tuple, list)):
@@ -105,6 +149,6 @@ def _plain(value: object) -> object:
     raise TypeError(f"no digest for {type(value).__name__}")
 
 
-def facts_digest(facts: Facts) -> str:
+def facts_digest(facts: Facts | ProductData) -> str:
     """The digest of the facts themselves (every field, in a canonical form)."""
     return digest("facts", json.dumps(_plain(facts), ensure_ascii=False, separators=(",", ":")))

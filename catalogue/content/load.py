@@ -11,7 +11,7 @@ from catalogue.content.body import body_image_refs
 from catalogue.content.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
                              Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
                              WebLink, pack_body, unpack_body)
-from catalogue.content.facts import facts_digest, facts_of
+from catalogue.content.facts import facts_digest, facts_of, index_digest, product_data
 from catalogue.content.files import check_file, folder_refusal, read_input
 from catalogue.content.translations import hash_of_source
 from catalogue.derive import digest as derive_digest
@@ -126,7 +126,11 @@ def load_entry(config: SiteConfig, kind: EntryKind, entry_dir: Path, problems: P
         made = _producer(common, values)
     else:
         made = _event(common, values, ctx)
-    return replace(made, facts_digest=facts_digest(facts_of(made, config.source_lang))) if made is not None else None
+    if made is None:
+        return None
+    data = facts_digest(product_data(made, config.source_lang)) if isinstance(made, Product) else ""
+    return replace(made, facts_digest=facts_digest(facts_of(made, config.source_lang)), index_digest=index_digest(made),
+                   data_digest=data)
 
 
 def _load_texts(config: SiteConfig, entry_dir: Path, rel_dir: str,
@@ -180,6 +184,8 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
                 body_digest=derive_digest("body", front.body), has_body=bool(front.body.strip()),
                 source_hash=hash_of_source(values["name"], values["summary"], front.body),
                 body_line=front.body_line, translation_of=translation_of, rel_path=rel,
+                field_lines=tuple((name, line) for name in ("name", "summary")
+                                  if (line := doc.line(name)) is not None),
                 packed_body=pack_body(front.body))
 
 

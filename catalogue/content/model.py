@@ -44,7 +44,11 @@ class Text:
     body_line: int  # file line where the body starts, for messages
     translation_of: str | None
     rel_path: str  # relative to the site root
+    field_lines: tuple[tuple[str, int], ...] = ()  # front matter field -> its line, for messages
     packed_body: bytes | None = None  # the Markdown source, as pack_body() makes it
+
+    def line_of(self, field_name: str) -> int | None:
+        return dict(self.field_lines).get(field_name)
 
     @property
     def digest(self) -> str:
@@ -66,7 +70,7 @@ class PackageVariant:
 @dataclass(frozen=True)
 class Quantity:
     quantity: Decimal
-    unit: str  # a code of the `units` list
+    unit: str  # a code of the `units` list, or a unit as written
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,59 @@ class OcopRating:
     certificate: str | None = None
     valid_until: date | None = None
 
+    LASTS_YEARS = 3  # an OCOP rating lasts three years
+
+    @property
+    def expires(self) -> date:
+        """valid_until, else the end of the third year after the year it was granted."""
+        return self.valid_until or date(self.year + self.LASTS_YEARS, 12, 31)
+
+    def lapsed(self, today: date) -> bool:
+        return self.expires < today
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A text written once for every language, or once per language ({vi: ..., en: ...}): a
+    place's name, an address, an organiser."""
+
+    texts: tuple[tuple[str, str], ...]  # (language, text); the language "*" stands for every one
+
+    @classmethod
+    def of(cls, value: "str | Mapping[str, str]") -> "LocalText":
+        if isinstance(value, str):
+            return cls((("*", value),))
+        return cls(tuple((str(lang), text) for lang, text in value.items()))
+
+    @property
+    def single(self) -> str | None:
+        """The text, where one is written for every language."""
+        return self.texts[0][1] if len(self.texts) == 1 and self.texts[0][0] == "*" else None
+
+    def shown(self, chain: "tuple[str, ...] | list[str]") -> str:
+        """The text of the first language of `chain` that has one, else the one for every
+        language, else the first written."""
+        found = dict(self.texts)
+        for lang in chain:
+            if lang in found:
+                return found[lang]
+        return found.get("*", self.texts[0][1] if self.texts else "")
+
+    def language_of(self, chain: "tuple[str, ...] | list[str]") -> str | None:
+        """The language of the text shown for `chain` (None: the text for every language)."""
+        found = dict(self.texts)
+        for lang in chain:
+            if lang in found:
+                return lang
+        return None if "*" in found or not self.texts else self.texts[0][0]
+
 
 @dataclass(frozen=True)
 class Contact:
     phone: str | None = None
     email: str | None = None
     website: str | None = None
-    address: str | None = None
+    address: LocalText | None = None
 
 
 _SEPARATORS = re.compile("[\x1e\x1f]")
@@ -156,6 +206,8 @@ class Entry:
     field_lines: FieldLines  # for cross-record messages
     digest: str  # of every file of the entry's folder (texts, data file, images) and the settings
     facts_digest: str = ""  # of what its cards show (content/facts.py), made when it is read
+    index_digest: str = ""  # of what the site's index takes of it (content/facts.py)
+    data_digest: str = ""  # a product's: of what data exports take of it (content/facts.py)
 
     kind: EntryKind = field(init=False, default="product")
 
@@ -211,8 +263,8 @@ class EventTime:
 class Location:
     online: bool = False
     url: str | None = None
-    venue: str | None = None
-    city: str | None = None
+    venue: LocalText | None = None
+    city: LocalText | None = None
     country: str | None = None  # ISO 3166 alpha-2, or a name
 
 
@@ -224,10 +276,15 @@ class Event(Entry):
     location: Location = Location()
     markets: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
-    organizer: str | None = None  # free text, or a producer slug (see Site.organizer_producer)
+    organizer: LocalText | None = None  # a name (per language), or a producer slug (see link.py)
     registration: str | None = None
 
     kind: EntryKind = field(init=False, default="event")
+
+    @property
+    def organizer_slug(self) -> str | None:
+        """The organiser as written once for every language: a producer's slug, if one has it."""
+        return self.organizer.single if self.organizer is not None else None
 
 
 @dataclass(frozen=True)

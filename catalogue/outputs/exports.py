@@ -16,9 +16,8 @@ from typing import Any
 from catalogue.site import urls
 from catalogue.config import SiteConfig
 from catalogue.site.media import EntryMedia
-from catalogue.content.model import Producer, Product
-from catalogue.content.translations import status_of
-from catalogue.site.views import LanguageContext, card_of
+from catalogue.content.facts import ProducerFacts, ProductData
+from catalogue.site.views import LanguageContext, product_card
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ("slug", "name", "summary", "url", "category", "category_label", "ocop_stars", "ocop_year",
@@ -32,28 +31,30 @@ def _amount(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def product_record(lc: LanguageContext, config: SiteConfig, product: Product, producer: Producer | None,
+def product_record(lc: LanguageContext, config: SiteConfig, product: ProductData, producer: ProducerFacts | None,
                    media: EntryMedia) -> dict[str, Any]:
     """One product as catalogue.json and catalogue.csv describe it, in one language."""
     lang = lc.code
-    card = card_of(lc, product, producer, media)
+    facts = product.facts
+    card = product_card(lc, facts, producer, media.get(facts.cover) if facts.cover else None)
     images = [urls.absolute(config.base_url, asset.largest.out_path)
               for name in product.images if (asset := media.get(name)) is not None]
+    own = facts.texts.get(lang)
     return {
-        "slug": product.slug,
+        "slug": facts.slug,
         "url": urls.absolute(config.base_url, card.path),
         "name": card.words.name,
         "summary": card.words.summary,
         "text_language": card.words.lang,
-        "translation_status": status_of(product, lang, config.source_lang),
-        "category": {"code": product.category, "label": card.category.text},
+        "translation_status": own.status if own is not None else "missing",
+        "category": {"code": facts.category, "label": card.category.text},
         "ocop": {"stars": product.ocop.stars, "year": product.ocop.year,
                  "certificate": product.ocop.certificate,
                  "valid_until": product.ocop.valid_until.isoformat() if product.ocop.valid_until else None},
-        "district": {"code": product.district, "label": card.district.text},
-        "producer": {"slug": product.producer, "name": card.producer_name,
+        "district": {"code": facts.district, "label": card.district.text},
+        "producer": {"slug": facts.producer, "name": card.producer_name,
                      "type": producer.type if producer else None,
-                     "url": urls.absolute(config.base_url, urls.entry(lang, "producers", product.producer))},
+                     "url": urls.absolute(config.base_url, urls.entry(lang, "producers", facts.producer))},
         "hs_code": product.hs_code,
         "certifications": [{"code": c.code, "label": c.text} for c in card.certifications],
         "markets": [{"code": m.code, "label": m.text} for m in card.markets],
@@ -68,7 +69,7 @@ def product_record(lc: LanguageContext, config: SiteConfig, product: Product, pr
     }
 
 
-def json_record(lc: LanguageContext, config: SiteConfig, product: Product, producer: Producer | None,
+def json_record(lc: LanguageContext, config: SiteConfig, product: ProductData, producer: ProducerFacts | None,
                 media: EntryMedia) -> str:
     """A product's element of catalogue.json's "products", as JSON text."""
     return json.dumps(product_record(lc, config, product, producer, media), ensure_ascii=False,
@@ -106,7 +107,7 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
-def csv_row(lc: LanguageContext, config: SiteConfig, product: Product, producer: Producer | None,
+def csv_row(lc: LanguageContext, config: SiteConfig, product: ProductData, producer: ProducerFacts | None,
             media: EntryMedia) -> str:
     """A product's line of catalogue.csv (CRLF ended)."""
     r = product_record(lc, config, product, producer, media)

@@ -16,16 +16,17 @@ from typing import Callable, Iterator
 
 from catalogue.config import SiteConfig
 from catalogue.content.files import Refusal, read_input
-from catalogue.content.model import Event, Product, Site
-from catalogue.derive import Derived, derive, digest
+from catalogue.content.model import Event
+from catalogue.derive import Derived, derive, digest, digest_bytes
 from catalogue.outputs import ics
 from catalogue.outputs.exports import catalogue_csv, catalogue_json, csv_row, json_record
 from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
 from catalogue.outputs.search import index_script, search_item, search_labels
-from catalogue.outputs.sitemap import SitemapEntry, robots_txt, sitemap_file, sitemap_names
+from catalogue.outputs.sitemap import SitemapEntries, SitemapEntry, robots_txt, sitemap_file, sitemap_names
 from catalogue.site import urls
 from catalogue.site.media import ImageAsset, Variant, encode_image, variant_bytes
-from catalogue.site.pages import Page, Planner
+from catalogue.site.index import SiteIndex
+from catalogue.site.pages import Page, Planner, everything
 from catalogue.site.views import EventCard, LanguageContext, ProductCard
 
 FEED_ENTRIES = 50  # the newest products in a feed: a reader wants news, catalogue.json has them all
@@ -37,31 +38,41 @@ class FileOutput:
     content: Derived[bytes]
 
 
-def plan_search(planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
+def _per_product(planner: Planner, function: Callable[..., str], *args: object) -> tuple[Derived[str], ...]:
+    """One stored piece per product, made by `function(*args, product, producer, media)`."""
     site = planner.site
+    return tuple(derive(function, *args, site.products[slug], planner.producer_of(slug),
+                        planner.entry_media(site.products[slug]), stored=True) for slug in planner.index.products)
+
+
+def plan_search(planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
     for lang in planner.edition.languages:
+        if not planner.wanted(urls.search_index(lang)):
+            continue
         lc = planner.lc(lang)
-        items = tuple(derive(search_item, lc, product, site.producers.get(product.producer),
-                             planner.entry_media(product), stored=True) for product in site.products.values())
         labels = derive(search_labels, lc, planner.index.facet_counts)
-        yield FileOutput(urls.search_index(lang), derive(index_script, lang, labels, items))
+        yield FileOutput(urls.search_index(lang), derive(index_script, lang, labels, _per_product(planner, search_item, lc)))
+
+
+def _exported(planner: Planner, function: Callable[..., str], *args: object) -> tuple[Derived[str], ...]:
+    """One stored piece per product, from what exports take of it (no text's body)."""
+    site = planner.site
+    pieces = []
+    for slug in planner.index.products:
+        product, producer = site.products[slug], planner.producer_of(slug)
+        pieces.append(derive(function, *args, planner.data(product), planner.facts(producer) if producer else None,
+                             planner.entry_media(product), stored=True))
+    return tuple(pieces)
 
 
 def plan_exports(planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
-    site = planner.site
     for lang in planner.edition.languages:
         lc = planner.lc(lang)
-        products = list(site.products.values())
-        records = tuple(derive(json_record, lc, config, p, site.producers.get(p.producer), planner.entry_media(p),
-                               stored=True) for p in products)
-        rows = tuple(derive(csv_row, lc, config, p, site.producers.get(p.producer), planner.entry_media(p),
-                            stored=True) for p in products)
-        yield FileOutput(urls.data_file(lang, "json"), derive(catalogue_json, lc, config, records))
-        yield FileOutput(urls.data_file(lang, "csv"), derive(catalogue_csv, rows))
-
-
-def _product_time(product: Product) -> date:
-    return product.updated or date(product.ocop.year, 1, 1)
+        if planner.wanted(urls.data_file(lang, "json")):
+            records = _exported(planner, json_record, lc, config)
+            yield FileOutput(urls.data_file(lang, "json"), derive(catalogue_json, lc, config, records))
+        if planner.wanted(urls.data_file(lang, "csv")):
+            yield FileOutput(urls.data_file(lang, "csv"), derive(catalogue_csv, _exported(planner, csv_row, lc, config)))
 
 
 def products_feed(lc: LanguageContext, config: SiteConfig, cards: tuple[ProductCard, ...],
@@ -90,18 +101,20 @@ def _feed(lc: LanguageContext, config: SiteConfig, name: str, entries: list[Feed
 
 
 def plan_feeds(planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
-    site = planner.site
-    newest = sorted(site.products.values(), key=lambda p: (_product_time(p), p.slug), reverse=True)[:FEED_ENTRIES]
-    # the feed's own date where it lists nothing: the newest record's, so it stays the same from day to day
+    index = planner.index
+    newest = sorted(index.products, key=lambda slug: (index.published[slug], slug), reverse=True)[:FEED_ENTRIES]
+    # the feed's own date where it lists nothing: fixed, so it stays the same from day to day
     quiet = datetime(2000, 1, 1, tzinfo=timezone.utc)
     for lang in planner.edition.languages:
         lc = planner.lc(lang)
-        cards = tuple(planner.product_card(lang, p.slug) for p in newest)
-        yield FileOutput(urls.feed(lang, "products"), derive(products_feed, lc, config, cards,
-                                                             tuple(_product_time(p) for p in newest), quiet))
-        events = tuple(site.events.values())
-        yield FileOutput(urls.feed(lang, "events"), derive(
-            events_feed, lc, config, tuple(planner.event_card(lang, e.slug) for e in events), events, quiet))
+        if planner.wanted(urls.feed(lang, "products")):
+            cards = tuple(planner.product_card(lang, slug) for slug in newest)
+            yield FileOutput(urls.feed(lang, "products"), derive(products_feed, lc, config, cards,
+                                                                 tuple(index.published[slug] for slug in newest), quiet))
+        if planner.wanted(urls.feed(lang, "events")):
+            events = tuple(planner.site.events[slug] for slug in index.events)
+            yield FileOutput(urls.feed(lang, "events"), derive(
+                events_feed, lc, config, tuple(planner.event_card(lang, slug) for slug in index.events), events, quiet))
 
 
 def event_lines(config: SiteConfig, card: EventCard, event: Event, stamp: date) -> tuple[str, ...]:
@@ -123,34 +136,36 @@ def all_calendar(lc: LanguageContext, config: SiteConfig, events: tuple[tuple[st
 def plan_calendars(planner: Planner, config: SiteConfig, today: date) -> Iterator[FileOutput]:
     for lang in planner.edition.languages:
         every = []
-        for slug, event in planner.site.events.items():
-            lines = derive(event_lines, config, planner.event_card(lang, slug), event, today)
+        for slug in planner.index.events:
+            lines = derive(event_lines, config, planner.event_card(lang, slug), planner.site.events[slug], today)
             every.append(lines)
-            yield FileOutput(urls.event_ics(lang, slug), derive(one_calendar, lines))
-        yield FileOutput(f"{lang}/events/events.ics", derive(all_calendar, planner.lc(lang), config, tuple(every)))
+            if planner.wanted(urls.event_ics(lang, slug)):
+                yield FileOutput(urls.event_ics(lang, slug), derive(one_calendar, lines))
+        if planner.wanted(f"{lang}/events/events.ics"):
+            yield FileOutput(f"{lang}/events/events.ics", derive(all_calendar, planner.lc(lang), config, tuple(every)))
 
 
-def one_sitemap(config: SiteConfig, entries: tuple[SitemapEntry, ...], name: str) -> bytes:
-    return sitemap_file(config.base_url, entries, config.source_lang, name)
+def one_sitemap(config: SiteConfig, listed: SitemapEntries, name: str) -> bytes:
+    return sitemap_file(config.base_url, listed.entries, config.source_lang, name)
 
 
-def sitemap_entries(pages: list[Page], site: Site) -> tuple[SitemapEntry, ...]:
+def sitemap_entries(pages: list[Page], index: SiteIndex) -> tuple[SitemapEntry, ...]:
     """One entry per page a search engine should list, with its alternates and review date."""
     entries = []
     for page in pages:
         if not page.indexable or not page.is_html:
             continue
-        updated = site.products[page.subject].updated if page.kind == "product" and page.subject else None
+        updated = index.lastmod.get(page.subject) if page.kind == "product" and page.subject else None
         entries.append(SitemapEntry(page.out_path, tuple(sorted((page.alternates or {}).items())), updated))
     return tuple(entries)
 
 
 def plan_web_files(pages: list[Page], planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
     """What only a web server uses: the sitemap (split past the protocol's limits) and robots.txt."""
-    if not planner.edition.web:
+    if not planner.edition.web or planner.wanted is not everything:  # a rebuild: the same pages, the same sitemap
         return
-    listed = sitemap_entries(pages, planner.site)
-    for name in sitemap_names(config.base_url, listed):
+    listed = SitemapEntries(sitemap_entries(pages, planner.index))
+    for name in sitemap_names(config.base_url, listed.entries):
         yield FileOutput(name, derive(one_sitemap, config, listed, name))
     yield FileOutput("robots.txt", derive(robots_txt, config.base_url))
 
@@ -166,7 +181,7 @@ class StaticFile:
 
 def static_file(path: Path, folder: Path) -> StaticFile:
     data = read_input(path, folder, "theme")
-    return StaticFile(path, folder, digest("static", data if isinstance(data, bytes) else data.message))
+    return StaticFile(path, folder, digest_bytes("static", data) if isinstance(data, bytes) else digest("static", data.message))
 
 
 def static_bytes(static: StaticFile) -> bytes:
@@ -179,14 +194,22 @@ def static_bytes(static: StaticFile) -> bytes:
 def plan_images(planner: Planner) -> Iterator[FileOutput]:
     """Every variant of every image of the entries the edition shows."""
     seen: set[str] = set()
-    for table in (planner.site.products, planner.site.producers, planner.site.events):
-        for entry in table.values():
-            for _, asset in planner.entry_media(entry).named():
-                encoded = derive(encode_image, asset, stored=True)
-                for variant in asset.variants:
-                    if variant.out_path not in seen:
-                        seen.add(variant.out_path)
-                        yield FileOutput(variant.out_path, derive(_variant, encoded, asset, variant))
+    site = planner.site
+    index = planner.index
+    entries = (*(site.products[s] for s in index.products), *(site.producers[s] for s in index.producers),
+               *(site.events[s] for s in index.events))
+    for entry in entries:
+        if planner.fresh is not None and f"{entry.kind}/{entry.slug}" not in planner.fresh:
+            continue  # a rebuild's unchanged entries: their images are as they were
+        media = planner.entry_media(entry)
+        if not media.has_images:
+            continue
+        for _, asset in media.named():
+            encoded = derive(encode_image, asset, stored=True)
+            for variant in asset.variants:
+                if variant.out_path not in seen:
+                    seen.add(variant.out_path)
+                    yield FileOutput(variant.out_path, derive(_variant, encoded, asset, variant))
 
 
 def _variant(encoded: bytes, asset: ImageAsset, variant: Variant) -> bytes:

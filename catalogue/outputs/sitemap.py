@@ -27,9 +27,19 @@ class SitemapEntry:
     alternates: tuple[tuple[str, str], ...]  # (language, out_path)
     lastmod: date | None
 
+    def line(self) -> str:
+        return f"{self.out_path}|{'|'.join(f'{lang}={path}' for lang, path in self.alternates)}|{self.lastmod}"
+
+
+@dataclass(frozen=True)
+class SitemapEntries:
+    """Every page a sitemap lists; its digest made in one pass over them (tens of thousands)."""
+
+    entries: tuple[SitemapEntry, ...]
+
     @property
     def digest(self) -> str:
-        return digest("url", self.out_path, *(f"{lang}={path}" for lang, path in self.alternates), self.lastmod)
+        return digest("sitemap", "\n".join(entry.line() for entry in self.entries))
 
 
 def _estimate(base_url: str, entry: SitemapEntry) -> int:

@@ -17,7 +17,7 @@ from babel.messages.pofile import PoFileError, read_po
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
 from catalogue.content.files import Refusal, read_input
-from catalogue.derive import digest
+from catalogue.derive import digest, digest_bytes
 from catalogue.problems import Problems
 from catalogue.site.pocheck import check_messages, check_plural_forms, check_syntax, header_line
 
@@ -142,7 +142,7 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems) -> Cata
         except (ValueError, OSError, UnicodeDecodeError) as exc:  # checked above
             problems.error(rel, None, None, f"cannot use catalogue: {exc}")
             continue
-        parts.append(digest("catalogue", compiled))
+        parts.append(digest_bytes("catalogue", compiled))
         translations.add_fallback(chain)
         chain = translations
     return Catalogues(chain, digest("catalogues", lang, *parts))

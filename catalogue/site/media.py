@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Mapping
@@ -74,6 +75,7 @@ class EntryMedia:
     images: Mapping[str, ImageAsset]
     unreadable: frozenset[str]  # image files whose problems were reported
     digest: str
+    owner: str = ""  # "kind/slug" of its entry
 
     def get(self, name: str) -> ImageAsset | None:
         return self.images.get(name)
@@ -81,13 +83,21 @@ class EntryMedia:
     def named(self) -> list[tuple[str, ImageAsset]]:
         return sorted(self.images.items())
 
+    @property
+    def has_images(self) -> bool:
+        return bool(self.images)
+
+    @property
+    def out_paths(self) -> list[str]:
+        return [variant.out_path for asset in self.images.values() for variant in asset.variants]
+
 
 def measure_entry(entry: Entry, problems: Problems) -> EntryMedia:
     """Every image file of one entry's folder, measured (and its problems reported)."""
     found = entry_images(entry, problems)
     return EntryMedia({name: asset for name, asset in found.items() if asset is not None},
                       frozenset(name for name, asset in found.items() if asset is None),
-                      media_digest(entry))
+                      media_digest(entry), f"{entry.kind}/{entry.slug}")
 
 
 def media_digest(entry: Entry) -> str:
@@ -110,6 +120,17 @@ def entry_images(entry: Entry, problems: Problems) -> dict[str, ImageAsset | Non
 # What each file name promises, in Pillow's names: nothing else is opened (no GIF, TIFF or
 # PostScript handed to Ghostscript under a .jpg name).
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
+
+_OBJECT_REPR = re.compile(r"\s*<[^<>]* object at 0x[0-9a-fA-F]+>")
+
+
+def readable_reason(exc: BaseException) -> str:
+    """Pillow's reason, without the Python object names some of its messages carry."""
+    reason = _OBJECT_REPR.sub("", str(exc)).strip().rstrip(":")
+    if reason == "cannot identify image file":
+        return "the file is damaged or not an image"
+    return reason or "the file is damaged"
 
 
 def open_image(data: bytes, suffix: str) -> Image.Image:
@@ -150,7 +171,7 @@ def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset 
         problems.error(rel, None, None, f"cannot use image: {exc}")
         return None
     except (OSError, SyntaxError, Image.DecompressionBombError, EOFError) as exc:
-        reason = str(exc) or "the file is damaged"
+        reason = readable_reason(exc)
         problems.error(rel, None, None, f"cannot read image: {reason} (save it again as a "
                                         f"{FORMATS[path.suffix.lower()]} file)")
         return None

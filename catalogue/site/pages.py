@@ -13,9 +13,10 @@ from math import ceil
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 from catalogue.content.load import body_text
-from catalogue.content.model import Entry, EntryKind, Text
+from catalogue.content.model import Entry, EntryKind, Event, Producer, Product, Site
 from catalogue.content.translations import shown_text
 from catalogue.content.facts import facts_of
+from catalogue.content.facts import product_data as exported_data
 from catalogue.derive import Derived, derive, derive_as, digest
 from catalogue.problems import Problems
 from catalogue.site import urls, views
@@ -53,34 +54,58 @@ class Page:
 
 
 @dataclass(frozen=True)
-class BodySource:
-    """The Markdown body a page shows, standing for its text by the body's digest."""
+class BodyChoice:
+    """The Markdown body a page in `lang` shows: that language's, or the first of the
+    fallback chain that has one. Stands for it by the entry's digest (any of its files)."""
 
     entry: Entry
-    text: Text
+    lang: str
+    chain: tuple[str, ...]
+    source_lang: str
 
     @property
     def digest(self) -> str:
-        return digest("body", self.text.body_digest)
+        return digest("body", self.entry.digest, self.lang, *self.chain, self.source_lang)
 
 
-def body_html(source: BodySource, images: tuple[tuple[str, str, int, int], ...]) -> str:
-    """The body as safe HTML; `images`: (file name, link from the page, width, height)."""
-    links = {name: (link, width, height) for name, link, width, height in images}
-    return render_markdown(body_text(source.entry, source.text), links.get)
+def body_html(choice: BodyChoice, media: EntryMedia, depth: int, style: urls.LinkStyle) -> str:
+    """The body as safe HTML, its images pointing at their resized copies from a page
+    `depth` folders down."""
+    shown = shown_text(choice.entry, choice.lang, choice.chain, choice.source_lang).body
+    links = {name: (urls.relative("x/" * depth + "index.html", asset.largest.out_path, style),
+                    asset.largest.width, asset.largest.height) for name, asset in media.named()}
+    return render_markdown(body_text(choice.entry, shown), links.get)
+
+
+Wanted = Callable[[str], bool]  # which output paths to plan (a rebuild plans only what changed)
+
+
+def everything(out_path: str) -> bool:
+    return True
 
 
 class Planner:
-    """Derived cards and bodies, each made once per build and shared by the pages using it."""
+    """Derived cards and bodies, each made once per build and shared by the pages using it.
 
-    def __init__(self, index: SiteIndex, media: Mapping[tuple[str, str], EntryMedia],
-                 contexts: Mapping[str, LanguageContext], edition: Edition):
+    The site's structure comes from the index; of a record, planning takes only its name and
+    digests (`digest`, `facts_digest`), which a record from the build cache has without being
+    read: so planning a few pages reads only the records they show."""
+
+    def __init__(self, index: SiteIndex, site: Site, media: Mapping[tuple[str, str], EntryMedia],
+                 contexts: Mapping[str, LanguageContext], edition: Edition, wanted: Wanted = everything,
+                 fresh: frozenset[str] | None = None):
+        """`wanted`: the outputs to plan (a rebuild's); `fresh`: the entries ("kind/slug")
+        whose images to plan, where only some changed (None: every entry's)."""
         self.index = index
-        self.site = index.site
+        self.fresh = fresh
+        self.site = site
         self.media = media
         self.contexts = contexts
         self.edition = edition
+        self.wanted = wanted
         self._cards: dict[tuple[str, str, str], Derived[Any]] = {}
+        self._facts: dict[tuple[str, str], Derived[Any]] = {}
+        self.source_lang = contexts[edition.languages[0]].source_lang
 
     def lc(self, lang: str) -> LanguageContext:
         return self.contexts[lang]
@@ -90,15 +115,28 @@ class Planner:
 
     def facts(self, entry: Entry) -> Derived[Any]:
         """What an entry's cards show, keyed by the digest of exactly that (content/facts.py)."""
-        return derive_as(entry.facts_digest, facts_of, entry, self.lc(self.edition.languages[0]).source_lang)
+        key = (entry.kind, entry.slug)
+        found = self._facts.get(key)
+        if found is None:
+            found = self._facts[key] = derive_as(entry.facts_digest, facts_of, entry, self.source_lang)
+        return found
+
+    def data(self, product: Entry) -> Derived[Any]:
+        """What data exports take of a product, keyed by the digest of exactly that."""
+        return derive_as(product.data_digest, exported_data, product, self.source_lang)
+
+    def producer_of(self, slug: str) -> Entry | None:
+        producer = self.index.producer_of.get(slug)
+        return self.site.producers[producer] if producer else None
 
     def product_card(self, lang: str, slug: str) -> Derived[views.ProductCard]:
         key = ("product", slug, lang)
         found = self._cards.get(key)
         if found is None:
             product = self.site.products[slug]
-            producer = self.site.producers.get(product.producer)
-            cover = self.entry_media(product).get(product.images[0]) if product.images else None
+            producer = self.producer_of(slug)
+            name = self.index.cover_of.get(slug)
+            cover = self.entry_media(product).get(name) if name else None
             found = self._cards[key] = derive(views.product_card, self.lc(lang), self.facts(product),
                                               self.facts(producer) if producer else None, cover)
         return found
@@ -107,7 +145,7 @@ class Planner:
         key = ("producer", slug, lang)
         found = self._cards.get(key)
         if found is None:
-            count = len(self.site.products_by_producer.get(slug, ()))
+            count = len(self.index.products_by_producer.get(slug, ()))
             found = self._cards[key] = derive(views.producer_card, self.lc(lang), self.facts(self.site.producers[slug]),
                                               count)
         return found
@@ -121,29 +159,34 @@ class Planner:
         return found
 
     def body(self, entry: Entry, lang: str, out_path: str) -> Derived[str]:
-        shown = shown_text(entry, lang, self.lc(lang).chain, self.lc(lang).source_lang)
+        lc = self.lc(lang)
         media = self.entry_media(entry)
-        images = tuple((name, urls.relative(out_path, asset.largest.out_path, self.edition.link_style),
-                        asset.largest.width, asset.largest.height) for name, asset in media.named())
-        return derive(body_html, BodySource(entry, shown.body), images, stored=True, once=True)
+        return derive(body_html, BodyChoice(entry, lang, lc.chain, lc.source_lang), media, out_path.count("/"),
+                      self.edition.link_style, stored=True, once=True)
 
     def events_of(self, lang: str, slugs: Sequence[str]) -> tuple[Derived[views.EventCard], ...]:
-        events = sorted((self.site.events[s] for s in slugs), key=lambda e: (e.start.day, e.slug), reverse=True)
-        return tuple(self.event_card(lang, e.slug) for e in events)
+        events = sorted(slugs, key=lambda s: (self.index.event_day[s], s), reverse=True)
+        return tuple(self.event_card(lang, s) for s in events)
 
 
 # --- page data: pure functions of their arguments ---------------------------------------
 
-def product_data(view: views.ProductView, record: Entry) -> dict[str, Any]:
-    return {"product": view, "record": record}
+def product_data(lc: LanguageContext, product: Product, media: EntryMedia, producer: Producer | None,
+                 producer_summary: views.ProducerCard | None, events: tuple[views.EventCard, ...],
+                 body: str, rating_lapsed: bool) -> dict[str, Any]:
+    view = views.product_view(lc, product, media, producer, producer_summary, events, body, rating_lapsed)
+    return {"product": view, "record": product}
 
 
-def producer_data(view: views.ProducerView) -> dict[str, Any]:
-    return {"producer": view}
+def producer_data(lc: LanguageContext, producer: Producer, summary: views.ProducerCard,
+                  products: tuple[views.ProductCard, ...], events: tuple[views.EventCard, ...],
+                  body: str) -> dict[str, Any]:
+    return {"producer": views.producer_view(lc, producer, summary, products, events, body)}
 
 
-def event_data(view: views.EventView, record: Entry) -> dict[str, Any]:
-    return {"event": view, "record": record}
+def event_data(lc: LanguageContext, event: Event, summary: views.EventCard, products: tuple[views.ProductCard, ...],
+               organizer: views.ProducerCard | None, body: str) -> dict[str, Any]:
+    return {"event": views.event_view(lc, event, summary, products, organizer, body), "record": event}
 
 
 def listing_data(lc: LanguageContext, list_name: str, code: str, cards: tuple[views.ProductCard, ...],
@@ -197,6 +240,8 @@ def _paginated(planner: Planner, kind: PageKind, template: str, first_path: Call
         chunk = members[(number - 1) * PER_PAGE:number * PER_PAGE]
         alternates = _alternates(languages, lambda lang: paged(first_path(lang), number))
         for lang in languages:
+            if not planner.wanted(alternates[lang]):
+                continue
             cards = tuple(card(lang, slug) for slug in chunk)
             yield Page(kind, lang, alternates[lang], template, data(lang, cards, len(members)), alternates,
                        subject=subject, list_name=list_name, number=number, pages=pages)
@@ -204,16 +249,19 @@ def _paginated(planner: Planner, kind: PageKind, template: str, first_path: Call
 
 def plan_root(planner: Planner) -> Iterator[Page]:
     languages = planner.edition.languages
-    yield Page("root", languages[0] if planner.edition.bundle else None, "index.html", "root.html", indexable=False)
+    if planner.wanted("index.html"):
+        yield Page("root", languages[0] if planner.edition.bundle else None, "index.html", "root.html", indexable=False)
 
 
 def plan_home(planner: Planner) -> Iterator[Page]:
-    index, site = planner.index, planner.site
+    index = planner.index
     alternates = _alternates(planner.edition.languages, urls.home)
     for lang in planner.edition.languages:
+        if not planner.wanted(alternates[lang]):
+            continue
         featured = tuple(planner.product_card(lang, slug) for slug in index.featured)
         upcoming = tuple(planner.event_card(lang, slug) for slug in index.upcoming[:3])
-        data = derive(home_data, planner.lc(lang), featured, upcoming, len(site.products), len(site.producers),
+        data = derive(home_data, planner.lc(lang), featured, upcoming, len(index.products), len(index.producers),
                       len(index.upcoming))
         yield Page("home", lang, alternates[lang], "home.html", data, alternates)
 
@@ -222,13 +270,14 @@ def plan_product_index(planner: Planner) -> Iterator[Page]:
     counts = planner.index.facet_counts
     yield from _paginated(
         planner, "product_index", "product_index.html", lambda lang: urls.section(lang, "products"),
-        list(planner.site.products),
+        planner.index.products,
         lambda lang, cards, total: derive(product_index_data, planner.lc(lang), cards, total, counts),
         planner.product_card)
 
 
 def plan_listings(planner: Planner) -> Iterator[Page]:
-    for (list_name, code), members in planner.index.listings.items():
+    for key, members in planner.index.listings.items():
+        list_name, code = key.split("/", 1)
         yield from _listing(planner, list_name, code, members)
 
 
@@ -246,7 +295,7 @@ def _listing(planner: Planner, list_name: str, code: str, members: Sequence[str]
 def plan_producer_index(planner: Planner) -> Iterator[Page]:
     yield from _paginated(
         planner, "producer_index", "producer_index.html", lambda lang: urls.section(lang, "producers"),
-        list(planner.site.producers), lambda lang, cards, total: derive(producer_index_data, cards, total),
+        planner.index.producers, lambda lang, cards, total: derive(producer_index_data, cards, total),
         planner.producer_card)
 
 
@@ -254,6 +303,8 @@ def plan_event_index(planner: Planner) -> Iterator[Page]:
     index = planner.index
     alternates = _alternates(planner.edition.languages, lambda lang: urls.section(lang, "events"))
     for lang in planner.edition.languages:
+        if not planner.wanted(alternates[lang]):
+            continue
         data = derive(event_index_data, tuple(planner.event_card(lang, s) for s in index.upcoming),
                       tuple(planner.event_card(lang, s) for s in index.past))
         yield Page("event_index", lang, alternates[lang], "event_index.html", data, alternates)
@@ -264,50 +315,57 @@ def entry_alternates(kind: EntryKind, slug: str, languages: Sequence[str]) -> di
 
 
 def plan_products(planner: Planner) -> Iterator[Page]:
-    site = planner.site
-    for slug, product in site.products.items():
+    site, index = planner.site, planner.index
+    for slug in index.products:
         alternates = entry_alternates("product", slug, planner.edition.languages)
-        producer = site.producers.get(product.producer)
+        product = site.products[slug]
+        producer = planner.producer_of(slug)
         for lang, out_path in alternates.items():
-            view = derive(views.product_view, planner.lc(lang), product, planner.entry_media(product), producer,
+            if not planner.wanted(out_path):
+                continue
+            data = derive(product_data, planner.lc(lang), product, planner.entry_media(product), producer,
                           planner.producer_card(lang, producer.slug) if producer else None,
-                          planner.events_of(lang, site.events_by_product.get(slug, ())),
-                          planner.body(product, lang, out_path), once=True)
-            yield Page("product", lang, out_path, "product.html", derive(product_data, view, product, once=True),
-                       alternates, subject=slug)
+                          planner.events_of(lang, index.events_by_product.get(slug, ())),
+                          planner.body(product, lang, out_path), product.ocop.lapsed(index.day), once=True)
+            yield Page("product", lang, out_path, "product.html", data, alternates, subject=slug)
 
 
 def plan_producers(planner: Planner) -> Iterator[Page]:
-    site = planner.site
-    for slug, producer in site.producers.items():
+    site, index = planner.site, planner.index
+    for slug in index.producers:
         alternates = entry_alternates("producer", slug, planner.edition.languages)
+        producer = site.producers[slug]
         for lang, out_path in alternates.items():
-            view = derive(views.producer_view, planner.lc(lang), producer, planner.producer_card(lang, slug),
-                          tuple(planner.product_card(lang, p) for p in site.products_by_producer.get(slug, ())),
-                          planner.events_of(lang, site.events_by_producer.get(slug, ())),
+            if not planner.wanted(out_path):
+                continue
+            data = derive(producer_data, planner.lc(lang), producer, planner.producer_card(lang, slug),
+                          tuple(planner.product_card(lang, p) for p in index.products_by_producer.get(slug, ())),
+                          planner.events_of(lang, index.events_by_producer.get(slug, ())),
                           planner.body(producer, lang, out_path), once=True)
-            yield Page("producer", lang, out_path, "producer.html", derive(producer_data, view, once=True),
-                       alternates, subject=slug)
+            yield Page("producer", lang, out_path, "producer.html", data, alternates, subject=slug)
 
 
 def plan_events(planner: Planner) -> Iterator[Page]:
-    site = planner.site
-    for slug, event in site.events.items():
+    site, index = planner.site, planner.index
+    for slug in index.events:
         alternates = entry_alternates("event", slug, planner.edition.languages)
-        organizer = event.organizer if event.organizer in site.producers else None
+        event = site.events[slug]
+        organizer = index.organizer_of.get(slug)
         for lang, out_path in alternates.items():
-            view = derive(views.event_view, planner.lc(lang), event, planner.event_card(lang, slug),
-                          tuple(planner.product_card(lang, p) for p in event.products if p in site.products),
+            if not planner.wanted(out_path):
+                continue
+            data = derive(event_data, planner.lc(lang), event, planner.event_card(lang, slug),
+                          tuple(planner.product_card(lang, p) for p in index.event_products.get(slug, ())),
                           planner.producer_card(lang, organizer) if organizer else None,
                           planner.body(event, lang, out_path), once=True)
-            yield Page("event", lang, out_path, "event.html", derive(event_data, view, event, once=True),
-                       alternates, subject=slug)
+            yield Page("event", lang, out_path, "event.html", data, alternates, subject=slug)
 
 
 def plan_inquiry(planner: Planner) -> Iterator[Page]:
     alternates = _alternates(planner.edition.languages, lambda lang: urls.section(lang, "inquiry"))
     for lang in planner.edition.languages:
-        yield Page("inquiry", lang, alternates[lang], "inquiry.html", None, alternates, indexable=False)
+        if planner.wanted(alternates[lang]):
+            yield Page("inquiry", lang, alternates[lang], "inquiry.html", None, alternates, indexable=False)
 
 
 def plan_not_found(planner: Planner) -> Iterator[Page]:
@@ -315,9 +373,10 @@ def plan_not_found(planner: Planner) -> Iterator[Page]:
         return
     alternates = _alternates(planner.edition.languages, urls.not_found)
     for lang in planner.edition.languages:
-        yield Page("not_found", lang, alternates[lang], "404.html", None, alternates, indexable=False)
-    source = planner.lc(planner.edition.languages[0]).source_lang
-    yield Page("not_found", source, "404.html", "404.html", None, alternates, indexable=False)
+        if planner.wanted(alternates[lang]):
+            yield Page("not_found", lang, alternates[lang], "404.html", None, alternates, indexable=False)
+    if planner.wanted("404.html"):
+        yield Page("not_found", planner.source_lang, "404.html", "404.html", None, alternates, indexable=False)
 
 
 # The page kinds, in the order their pages are listed (and rendered).
