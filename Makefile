@@ -1,19 +1,26 @@
 # make build: set up .venv and build the example site into public/
-# make test:  set up .venv and run the whole test suite
+# make test:  the same, with the test tools, then the whole test suite
 # make serve: preview with live reload on http://127.0.0.1:8000/
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.test-tools-stamp
 VNU_DIR := .cache/vnu
 VNU_JAR := $(VNU_DIR)/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: build serve test check bench clean vnu
 
+# building needs the program and its PDF support; the test tools (Playwright and the rest)
+# are installed by `make test` alone
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,pdf]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[pdf]'
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,pdf]'
+	touch $(TEST_STAMP)
 
 build: $(STAMP)
 	$(BIN)/python build.py build
@@ -30,7 +37,7 @@ $(VNU_JAR):
 
 vnu: $(VNU_JAR)
 
-test: $(STAMP) $(VNU_JAR)
+test: $(TEST_STAMP) $(VNU_JAR)
 	VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest -q
 
 bench/.venv/bin/hugo:

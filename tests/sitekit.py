@@ -56,7 +56,7 @@ TEXTS = {
 MAC_CA_YAML = """\
 producer: htx-ta-leng
 category: food
-ocop: {stars: 3, year: 2021}
+ocop: {stars: 3, year: 2024}
 district: sin-ho
 """
 

@@ -148,3 +148,36 @@ def test_axe_catches_a_missing_alt(chromium, example_public: Path, tmp_path: Pat
             assert "image-alt" in {v["id"] for v in results.response["violations"]}
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_live_result_count_takes_the_catalogues_plural_form(chromium, example_http: str, lang: str) -> None:
+    """The count the filters update, for n = 0, 1, 2, 3, 11, 100, is the form the page's own
+    code picks (Intl.PluralRules) and the one Python's gettext gives for the same n."""
+    from catalogue.config import load_config
+    from catalogue.problems import Problems
+    from catalogue.site.locales import load_translations
+
+    from conftest import REPO
+
+    config = load_config(REPO, Problems())
+    assert config is not None
+    translations = load_translations(config, lang, Problems()).translations
+    context, page, errors, _ = open_page(chromium, example_http + PAGES["product_index"].format(lang=lang), 1280)
+    try:
+        counts = (0, 1, 2, 3, 11, 100)
+        shown = page.evaluate("(counts) => counts.map((n) => window.catalogueCountText("
+                              "document.getElementById('result-count'), n))", list(counts))
+        assert shown == [translations.ngettext("%(num)d product", "%(num)d products", n) % {"num": n} for n in counts]
+        # and what the filters write: one category chosen, the count of what is left
+        page.locator("#result-count").wait_for()
+        box = page.locator("input[name='category']").first
+        box.check()
+        page.wait_for_function("document.getElementById('result-count').textContent.match(/\\d/)")
+        text = page.locator("#result-count").text_content() or ""
+        assert re.search(r"\d+", text) is not None
+        number = int(re.search(r"\d+", text).group())  # type: ignore[union-attr]
+        assert text == translations.ngettext("%(num)d product", "%(num)d products", number) % {"num": number}
+        assert errors == []
+    finally:
+        context.close()

@@ -126,3 +126,30 @@ def test_assets_are_fingerprinted(built: Path) -> None:
     assert len(css) == 1 and re.fullmatch(r"site\.[0-9a-f]{10}\.css", css[0].name)
     html = (built / "en/index.html").read_text(encoding="utf-8")
     assert f'href="../static/css/{css[0].name}"' in html
+
+
+def test_a_broken_image_is_explained_without_python_object_names(tmp_path: Path) -> None:
+    import io as _io
+
+    from PIL import Image as _Image, UnidentifiedImageError
+
+    from catalogue.problems import Problems
+    from catalogue.site.media import probe, readable_reason
+
+    assert readable_reason(UnidentifiedImageError("cannot identify image file <_io.BytesIO object at 0x7f31d09d9710>")) \
+        == "the file is damaged or not an image"
+    buffers = {}
+    for fmt in ("PNG", "WEBP", "JPEG"):
+        buffer = _io.BytesIO()
+        _Image.effect_noise((200, 150), 60).convert("RGB").save(buffer, fmt)
+        buffers[fmt] = buffer.getvalue()
+    half = len(buffers["PNG"]) // 2
+    cases = {"a.png": buffers["PNG"][:40], "b.png": buffers["PNG"][:half] + b"x" * 10, "c.webp": buffers["WEBP"][:30],
+             "d.jpg": buffers["JPEG"][:3] + bytes(300), "e.jpg": b"", "f.jpg": buffers["PNG"]}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        problems = Problems()
+        assert probe(tmp_path / name, name, "media", problems) is None
+        [problem] = problems.items
+        assert problem.path == name and " object at 0x" not in problem.message and "BytesIO" not in problem.message
+        assert problem.message.startswith(("cannot use image: ", "cannot read image: ")), problem.message

@@ -85,7 +85,7 @@ def test_atom_feeds_parse(built: Path) -> None:
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.title == "Test Products" and feed.feed.language == "en"
     entries = [(e.link, e.updated[:10]) for e in feed.entries]
-    assert entries == [(f"{BASE}en/products/{SLUG}/", "2026-05-01"), (f"{BASE}en/products/mac-ca/", "2021-01-01")]
+    assert entries == [(f"{BASE}en/products/{SLUG}/", "2026-05-01"), (f"{BASE}en/products/mac-ca/", "2024-01-01")]
     assert feed.entries[0].summary == "Green tea from ancient trees."
     events = feedparser.parse((built / "vi/events.atom").read_bytes())
     assert not events.bozo and [e.title for e in events.entries] == ["Tư vấn xuất khẩu Nhật Bản", "Hội thảo xúc tiến chè"]

@@ -189,7 +189,8 @@ def test_python_and_browser_fold_text_the_same_way(tab, example_http: str) -> No
     page.goto(example_http + "en/products/")
     samples = ["Mắc ca Đông Pao", "Miến dong riềng", "المكاديميا", "مُكَادِيمْيَا", "شـاي أخضر إضافي",
                "マカダミアナッツ（生）", "ガラス・瓶", "Chè Shan tuyết – 100%", "  Ấn Độ\u00a0& Nhật\u3000Bản ",
-               "हिन्दी चाय", "Ünïcödé—Test"]
+               "हिन्दी चाय", "Ünïcödé—Test", "ﾏｶﾀﾞﾐｱﾅｯﾂ", "ＯＣＯＰ　５ｓｔａｒ", "x²ﬁ"]
+    assert fold("ﾏｶﾀﾞﾐｱﾅｯﾂ") == fold("マカダミアナッツ") and fold("ＯＣＯＰ") == "ocop" and fold("x²") == "x²"
     assert page.evaluate("s => s.map(window.catalogueFold)", samples) == [fold(s) for s in samples]
 
 

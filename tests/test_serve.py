@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
 @pytest.fixture
 def server(site: Path, tmp_path: Path):
     port = free_port()
-    log = (tmp_path / "serve.log").open("w")
+    log = (tmp_path / "serve.log").open("w", buffering=1)
     process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", str(port),
                                 "--now", "2026-11-29"], cwd=site, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/"
@@ -83,11 +84,50 @@ def test_broken_content_shows_problems_then_recovers(server: str, site: Path) ->
     # a save can reach the watcher in two parts (emptied, then written): wait for the whole file's build
     wait_for(lambda: status(server)["problems"] == expected)
     assert not status(server)["ok"]
+    # said in the site's source language (vi), with English beside it
+    assert status(server)["heading"] == [
+        {"lang": "vi", "dir": "ltr", "text": "Dựng trang thất bại: 1 lỗi. Trang đang hiển thị bản dựng thành công gần nhất."},
+        {"lang": "en", "dir": "ltr", "text": "Build failed: 1 problem(s). The page shows the last good build."}]
     code, body = get(server + "en/products/che-ta-leng/")
     assert code == 200 and "Ta Leng Shan tuyet tea" in body  # the last good build is still served
     data.write_text(good, encoding="utf-8")
     wait_for(lambda: status(server)["ok"])
     assert status(server)["problems"] == []
+
+
+def test_the_terminal_shows_one_line_per_rebuild_and_no_request_log(server: str, site: Path, tmp_path: Path) -> None:
+    get(server + "en/")
+    en = site / "content/products/che-ta-leng/en.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("ancient trees", "old trees"), encoding="utf-8")
+    wait_for(lambda: "old trees" in get(server + "en/products/che-ta-leng/")[1])
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    rebuilt = [line for line in log.splitlines() if "rebuilt product/che-ta-leng:" in line]
+    assert rebuilt and re.fullmatch(r"\[\d\d:\d\d:\d\d\] rebuilt product/che-ta-leng: \d+ of \d+ pages rendered in "
+                                    r"\d+\.\d\d s", rebuilt[-1]), log
+    # no web server's log lines ("[I 261202 01:08:44 server:331] Serving on ...", requests)
+    assert not [line for line in log.splitlines() if re.match(r"\[[IWE] \d{6} ", line)], log
+    assert " GET /" not in log, log
+
+
+def test_a_first_build_that_fails_does_not_claim_a_last_good_one(site: Path, tmp_path: Path) -> None:
+    data = site / "content/products/che-ta-leng/product.yaml"
+    data.write_text(data.read_text(encoding="utf-8").replace('hs_code: "0902.10"', "hs_code: 0902.10"), encoding="utf-8")
+    port = free_port()
+    with (tmp_path / "serve.log").open("w", buffering=1) as log:
+        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", str(port),
+                                    "--now", "2026-11-29"], cwd=site, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}/"
+        try:
+            wait_for(lambda: bool(status(base)["problems"]))
+            found = status(base)
+            assert found["last_good"] is False
+            assert found["heading"][0]["text"].endswith("Chưa có bản dựng nào thành công: hãy sửa các lỗi dưới đây.")
+            assert found["heading"][1]["text"] == ("Build failed: 1 problem(s). No build has succeeded yet: fix the "
+                                                   "problems below.")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert "build failed: 1 problem(s); nothing to show yet" in (tmp_path / "serve.log").read_text(encoding="utf-8")
 
 
 def test_translation_report_page_is_served_but_not_published(server: str, site: Path) -> None:

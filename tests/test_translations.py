@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW, REPO, build_ok, page, text_of
+from sitekit import text_file
 
 
 from catalogue.content.translations import hash_of_source
@@ -189,3 +190,80 @@ def test_ui_catalogues_are_complete_for_the_four_languages() -> None:
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     coverage = json.loads(done.stdout)["ui_coverage"]
     assert coverage == {"vi": 100.0, "en": 100.0, "ar": 100.0, "ja": 100.0}
+
+
+def test_a_translation_copied_from_the_source_is_flagged_and_not_stamped(site: Path) -> None:
+    folder = site / "content/products/che-ta-leng"
+    copied = (folder / "vi.md").read_text(encoding="utf-8")
+    (folder / "en.md").write_text(copied, encoding="utf-8")
+    done = cli(site, "check")
+    assert done.returncode == 0, done.stderr
+    body_line = copied.split("\n").index("---", 1) + 2
+    assert [line for line in done.stdout.splitlines() if "en.md" in line] == [
+        "content/products/che-ta-leng/en.md:2: warning: name: the name is the same as in vi.md: translate it, or "
+        "delete en.md and readers of en are shown another language's text, marked as untranslated",
+        "content/products/che-ta-leng/en.md:3: warning: summary: the summary is the same as in vi.md: translate it, "
+        "or delete en.md and readers of en are shown another language's text, marked as untranslated",
+        f"content/products/che-ta-leng/en.md:{body_line}: warning: the body is the same as in vi.md: translate it, "
+        "or delete en.md and readers of en are shown another language's text, marked as untranslated"]
+    refused = cli(site, "i18n", "stamp", "products/che-ta-leng", "en")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "en.md: not stamped: its name and summary and body are the same as in vi.md" in refused.stderr
+    assert (folder / "en.md").read_text(encoding="utf-8") == copied
+    forced = cli(site, "i18n", "stamp", "products/che-ta-leng", "en", "--force")
+    assert forced.returncode == 0 and "stamped content/products/che-ta-leng/en.md" in forced.stdout
+    # a short name the same in both (a brand) is not a copy
+    (folder / "en.md").write_text(text_file("Ta Leng", "Green tea from ancient trees.", "Use water at 85 °C.\n"),
+                                  encoding="utf-8")
+    (folder / "vi.md").write_text(text_file("Ta Leng", "Chè xanh từ cây cổ thụ.", "Dùng nước 85 °C.\n"),
+                                  encoding="utf-8")
+    done = cli(site, "check")
+    assert done.returncode == 0 and "same as in" not in done.stdout, done.stdout
+
+
+def test_a_rebuild_after_a_copied_translation_warns_as_a_full_build_does(site: Path, tmp_path: Path) -> None:
+    from catalogue.build.pipeline import build
+
+    build_ok(site, tmp_path / "out")
+    folder = site / "content/products/che-ta-leng"
+    (folder / "en.md").write_text((folder / "vi.md").read_text(encoding="utf-8"), encoding="utf-8")
+    again = build(site, tmp_path / "out", NOW)
+    cold = build(site, tmp_path / "cold", NOW, use_cache=False)
+    assert again.replanned and again.ok
+    assert [p.format() for p in again.problems.warnings] == [p.format() for p in cold.problems.warnings]
+    assert sum("same as in vi.md" in p.message for p in again.problems.warnings) == 3
+
+
+COUNTS = (0, 1, 2, 3, 11, 100)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en", "ar", "ja"])
+def test_every_count_takes_the_form_cldr_gives_its_number(lang: str) -> None:
+    """Each plural message of the shipped catalogue, for n = 0, 1, 2, 3, 11, 100: the form the
+    catalogue's Plural-Forms picks is the one of Babel's (CLDR's) category for n."""
+    from babel import Locale
+    from babel.messages.pofile import read_po
+
+    from catalogue.config import load_config
+    from catalogue.problems import Problems
+    from catalogue.site.locales import load_translations
+
+    rule = Locale.parse(lang).plural_form
+    order = [tag for tag in ("zero", "one", "two", "few", "many", "other") if tag in rule.tags or tag == "other"]
+    with (REPO / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    # one form for every number where the language writes every count alike (Vietnamese's
+    # nouns do not change with the number, whatever categories CLDR gives it); else all of them
+    single = catalog.num_plurals == 1 and lang in ("vi", "ja")
+    assert single or catalog.num_plurals == len(order)
+    config = load_config(REPO, Problems())
+    assert config is not None
+    translations = load_translations(config, lang, Problems()).translations
+    plurals = [m for m in catalog if m.id and isinstance(m.id, tuple)]
+    assert len(plurals) >= 6
+    for message in plurals:
+        forms = message.string if lang != "en" else (message.id[0], message.id[1])
+        for n in COUNTS:
+            expected = forms[0] if single else forms[order.index(rule(n))] if lang != "en" else \
+                forms[0 if n == 1 else 1]
+            assert translations.ngettext(message.id[0], message.id[1], n) == expected, (lang, message.id, n)

@@ -36,7 +36,18 @@ def test_duplicate_keys_at_any_depth() -> None:
 def test_line_offset_for_front_matter() -> None:
     problems = Problems()
     parse_yaml("name: [x\n", "f.md", problems, line_offset=1)
-    assert problems.items[0].line == 3 and problems.items[0].message.startswith("YAML syntax error")
+    # the bracket is opened on the file's line 2 (YAML notices it is not closed one line later)
+    assert problems.items[0].line == 2 and problems.items[0].message.startswith("YAML syntax error")
+
+
+def test_a_bracket_or_quote_left_open_is_reported_where_it_was_opened() -> None:
+    cases = {"a: 1\nmarkets: [japan, korea\nb: 2\nc: 3\n": (2, "the list opened by '[' here is not closed with ']'"),
+             "a: 1\nm: {x: 1, y: 2\nb: 2\n": (2, "the mapping opened by '{' here is not closed with '}'"),
+             'a: 1\nb: "unclosed\nc: 3\n': (2, "the quoted text that starts here has no closing quote")}
+    for text, (line, message) in cases.items():
+        problems = Problems()
+        parse_yaml(text, "f.yaml", problems)
+        assert [(p.line, p.message) for p in problems.items] == [(line, f"YAML syntax error: {message}")], text
 
 
 def test_alias_bomb_is_refused() -> None:

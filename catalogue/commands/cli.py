@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -81,6 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
     site_arg(p_serve)
     p_serve.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free one)")
     p_serve.add_argument("--out", type=Path, default=None, help="preview folder (default: a temporary one)")
+    p_serve.add_argument("--verbose", "-v", action="store_true", help="also print the web server's request log")
 
     p_bundle = sub.add_parser("bundle", help="offline zip of the catalogue that works from file://")
     site_arg(p_bundle)
@@ -103,6 +105,8 @@ def make_parser() -> argparse.ArgumentParser:
                              "as checked against the current source text")
     p_i18n.add_argument("targets", nargs="*", help="for stamp: an entry (products/SLUG) or --all, then languages")
     p_i18n.add_argument("--all", action="store_true", help="for stamp: every translation of every entry")
+    p_i18n.add_argument("--force", action="store_true",
+                        help="for stamp: stamp even a translation whose name, summary or body is the source's")
     p_i18n.add_argument("--format", choices=("table", "json"), default="table", help="for status")
     p_i18n.add_argument("--strict", action="store_true", help="for status: exit 1 if anything is missing or stale")
     site_arg(p_i18n)
@@ -110,6 +114,17 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; output piped into a reader that stops early (`| head`) ends quietly."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader is gone: nothing more can be said to it, and Python must not try again at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version"):
         args_list.insert(0, "build")
@@ -132,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_i18n(args.action, args.site)
     if args.command == "serve":
         from catalogue.commands.serve import serve
-        return serve(args.site, args.port, args.out, args.now)
+        return serve(args.site, args.port, args.out, args.now, args.verbose)
     return run_build(args.site, args.out or args.site / "public", args.now, args.quiet,
                      not args.no_cache, args.jobs)
 
@@ -238,6 +253,7 @@ def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentPa
     from catalogue.commands import report as reports
     from catalogue.content.model import Entry
     from catalogue.content.translations import source_hash
+    from catalogue.content.validate import untranslated_parts
 
     problems = Problems()
     loaded = load_site(args.site, problems, args.now)
@@ -272,6 +288,13 @@ def run_translation_status(args: argparse.Namespace, parser: argparse.ArgumentPa
         digest = source_hash(entry.texts[config.source_lang])
         for lang, text in sorted(entry.texts.items()):
             if lang == config.source_lang or (languages and lang not in languages):
+                continue
+            copied = untranslated_parts(entry, lang, config.source_lang)
+            if copied and not args.force:
+                print(f"{text.rel_path}: not stamped: its {' and '.join(copied)} "
+                      f"{'is' if len(copied) == 1 else 'are'} the same as in {config.source_lang}.md; "
+                      "translate it, or stamp it with --force if it is meant to be the same", file=sys.stderr)
+                failed += 1
                 continue
             try:
                 stamped = reports.stamp_text_file(config.root / text.rel_path, digest)

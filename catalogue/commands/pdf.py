@@ -75,7 +75,7 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, images: dict[str
         media = loaded.media.get(("product", slug)) or EntryMedia({}, frozenset(), "none")
         summary = producer_card(lc, producer_facts(producer, config.source_lang), len(site.products_by_producer.get(producer.slug, ()))) \
             if producer else None
-        view = product_view(lc, product, media, producer, summary, (), "")
+        view = product_view(lc, product, media, producer, summary, (), "", product.ocop.lapsed(loaded.now.date()))
         photo = None
         asset = media.get(product.images[0]) if product.images else None
         if asset is not None:
@@ -85,7 +85,7 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, images: dict[str
                              variant.mime)
         online = urls.absolute(config.base_url, view.card.path)
         products.append({"view": view, "photo": photo, "qr": qr_data_uri(online), "online": online})
-    producers = [(producer_card(lc, producer_facts(p, config.source_lang), len(site.products_by_producer.get(slug, ()))), contact_view(p))
+    producers = [(producer_card(lc, producer_facts(p, config.source_lang), len(site.products_by_producer.get(slug, ()))), contact_view(lc, p))
                  for slug, p in site.producers.items()]
     env = make_environment(loaded.theme, loaded.catalogues[lang].translations,
                            {"config": config, "all_languages": loaded.languages})

@@ -34,23 +34,34 @@ OVERLAY_JS = r"""/* Preview only: shows build problems over the page until they 
 (function () {
   "use strict";
   var box = null;
-  function show(problems) {
+  function line(tag, text, lang, dir) {
+    var el = document.createElement(tag);
+    el.textContent = text;
+    el.lang = lang;
+    el.dir = dir;
+    el.style.display = "block";
+    return el;
+  }
+  function show(status) {
+    var problems = status.problems || [];
     if (!problems.length) { if (box) { box.remove(); box = null; } return; }
     if (!box) {
       box = document.createElement("section");
       box.id = "catalogue-problems";
       box.setAttribute("role", "alert");
-      box.setAttribute("dir", "ltr");
       box.style.cssText = "position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;" +
-        "background:#2b0d0d;color:#ffe9e9;font:14px/1.5 ui-monospace,monospace;padding:1rem 1.2rem;" +
-        "border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.4);z-index:99999;text-align:start";
+        "background:#2b0d0d;color:#ffe9e9;font:15px/1.55 system-ui,'Segoe UI','Noto Sans',Roboto,Arial,sans-serif;" +
+        "padding:1rem 1.2rem;border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.4);z-index:99999;text-align:start";
       document.body.appendChild(box);
     }
     box.textContent = "";
-    var h = document.createElement("strong");
-    h.textContent = "Build failed: " + problems.length + " problem(s). The page shows the last good build.";
-    box.appendChild(h);
+    (status.heading || []).forEach(function (h, i) {
+      var el = line(i ? "span" : "strong", h.text, h.lang, h.dir);
+      if (i) { el.style.opacity = ".8"; }
+      box.appendChild(el);
+    });
     var list = document.createElement("ul");
+    list.dir = "ltr";
     list.style.cssText = "margin:.5rem 0 0;padding-inline-start:1.2rem";
     problems.forEach(function (p) {
       var li = document.createElement("li");
@@ -61,17 +72,59 @@ OVERLAY_JS = r"""/* Preview only: shows build problems over the page until they 
   }
   function poll() {
     fetch("/_preview/status.json", {cache: "no-store"}).then(function (r) { return r.json(); })
-      .then(function (s) { show(s.problems || []); }).catch(function () {});
+      .then(show).catch(function () {});
   }
   poll();
   setInterval(poll, 1000);
 })();
 """
 
+# What the problem box says, in the site's source language (and in English beside it): the
+# preview is an editor's tool, apart from the theme's catalogues. {n}: the number of problems.
+FAILED = {
+    "en": ("Build failed: {n} problem(s).", "The page shows the last good build.",
+           "No build has succeeded yet: fix the problems below."),
+    "vi": ("Dựng trang thất bại: {n} lỗi.", "Trang đang hiển thị bản dựng thành công gần nhất.",
+           "Chưa có bản dựng nào thành công: hãy sửa các lỗi dưới đây."),
+    "ar": ("فشل البناء: عدد المشكلات {n}.", "تعرض الصفحة آخر بناء ناجح.",
+           "لم ينجح أي بناء بعد: أصلح المشكلات أدناه."),
+    "ja": ("ビルドに失敗しました：問題 {n} 件。", "表示中のページは最後に成功したビルドです。",
+           "まだ成功したビルドがありません。下の問題を直してください。"),
+}
+RTL = ("ar", "he", "fa", "ur", "ps", "sd", "ug", "yi", "dv", "ckb")
+
+
+def failure_heading(lang: str, count: int, had_good_build: bool) -> list[dict[str, str]]:
+    """The box's heading: in `lang` where the preview knows it, then in English."""
+    lines = []
+    for code in dict.fromkeys((lang.split("-")[0], "en")):
+        if code in FAILED:
+            failed, last_good, none_yet = FAILED[code]
+            lines.append({"lang": code, "dir": "rtl" if code in RTL else "ltr",
+                          "text": f"{failed.format(n=count)} {last_good if had_good_build else none_yet}"})
+    return lines
+
+
 WAITING_HTML = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Preview</title></head>
 <body><h1>No preview yet</h1><p>The first build failed; fix the problems shown below.</p>
 <script src="/_preview/overlay.js"></script></body></html>
 """
+
+
+def rebuild_line(result: BuildResult, seconds: float, stamp: str, had_good_build: bool) -> str:
+    """One line per rebuild: what changed, how many pages were made, how long it took."""
+    if not result.ok:
+        errors = len(result.problems.errors)
+        shown = "showing the last good build" if had_good_build else "nothing to show yet"
+        return f"[{stamp}] build failed: {errors} problem(s); {shown}"
+    if result.up_to_date:
+        return f"[{stamp}] up to date ({seconds:.2f} s)"
+    changed = result.changed
+    what = (", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")) if changed \
+        else "site"
+    warnings = len(result.problems.warnings)
+    return (f"[{stamp}] rebuilt {what}: {result.rendered} of {result.pages} pages rendered in {seconds:.2f} s"
+            + (f"; {warnings} warning(s)" if warnings else ""))
 
 
 class Preview:
@@ -83,6 +136,8 @@ class Preview:
         self.now = now
         self.owned = owned
         self.result: BuildResult | None = None
+        self.had_good_build = False  # whether the folder served holds a build at all
+        self.source_lang = "en"
         self.lock = threading.Lock()
 
     def rebuild(self, changed: Iterable[Path] | None = None, quiet: bool = False) -> BuildResult:
@@ -98,21 +153,18 @@ class Preview:
                                known=known, dirty=dirty)
                 if result.ok:
                     (self.out_dir / ".preview").write_text("catalogue preview\n")
+                    self.had_good_build = True
             except Exception as exc:  # a half-saved file must never stop the preview
                 problems = Problems()
                 problems.error("(build)", None, None, f"{exc.__class__.__name__}: {exc}")
                 result = BuildResult(problems)
             self.result = result
-        stamp = time.strftime("%H:%M:%S")
         if quiet and result.up_to_date:
             return result
-        if result.ok:
-            print(f"[{stamp}] rebuilt {result.pages} pages ({result.rendered} rendered) in "
-                  f"{time.perf_counter() - started:.2f} s", flush=True)
-        else:
-            print(f"[{stamp}] build failed; showing the last good build:", flush=True)
-            for problem in result.problems.errors:
-                print("  " + problem.format(), flush=True)
+        print(rebuild_line(result, time.perf_counter() - started, time.strftime("%H:%M:%S"), self.had_good_build),
+              flush=True)
+        for problem in result.problems.errors if not result.ok else ():
+            print("  " + problem.format(), flush=True)
         return result
 
     def _dirty(self, changed: Iterable[Path] | None) -> frozenset[tuple[str, str]] | None:
@@ -129,7 +181,8 @@ class Preview:
     def status(self) -> dict[str, Any]:
         result = self.result
         errors = [p.format() for p in result.problems.errors] if result and not result.ok else []
-        return {"ok": bool(result and result.ok), "problems": errors}
+        return {"ok": bool(result and result.ok), "problems": errors, "last_good": self.had_good_build,
+                "heading": failure_heading(self.source_lang, len(errors), self.had_good_build) if errors else []}
 
     # --- the WSGI application ---------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -297,6 +350,14 @@ def loopback_host(host: str) -> bool:
     return name in _LOOPBACK_NAMES or name.endswith(".localhost")
 
 
+def _source_language(site: Path) -> str:
+    """The site's source language, for the problem box (English where site.yaml says none)."""
+    from catalogue.config import load_config
+
+    config = load_config(site, Problems())
+    return config.source_lang if config is not None else "en"
+
+
 def _inside(root: Path, rel: str) -> Path | None:
     """`root/rel`, or None when `rel` tries to leave `root`."""
     base = root.resolve()
@@ -304,8 +365,14 @@ def _inside(root: Path, rel: str) -> Path | None:
     return target if target == base or target.is_relative_to(base) else None
 
 
-def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
+def serve(site: Path, port: int, out: Path | None, now: datetime | None, verbose: bool = False) -> int:
+    import logging
+
     from livereload import Server
+
+    if not verbose:  # the web server's request log is noise next to one line per rebuild
+        for name in ("livereload", "tornado.access", "tornado.application", "tornado.general"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     site = site.resolve()
     temporary = None
@@ -323,6 +390,8 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None) -> int:
                 shutil.rmtree(temporary, ignore_errors=True)
             return 2
     preview = Preview(site, out.resolve(), now, owned=temporary is not None)
+    preview.source_lang = _source_language(site)
+    preview.had_good_build = (out / ".preview").is_file()
     preview.rebuild()
     watcher = ChangeWatcher([site / name for name in WATCHED if (site / name).exists()], preview.rebuild)
     server = Server(app=preview, watcher=watcher)

@@ -22,8 +22,8 @@ def link_site(content: LoadedContent) -> Site:
         for slug in event.products:
             if slug in content.products:
                 events_by_product[slug].append(event.slug)
-        if event.organizer is not None and event.organizer in content.producers:
-            events_by_producer[event.organizer].append(event.slug)
+        if event.organizer_slug is not None and event.organizer_slug in content.producers:
+            events_by_producer[event.organizer_slug].append(event.slug)
     return Site(
         products=dict(sorted(content.products.items())),
         producers=dict(sorted(content.producers.items())),
@@ -40,7 +40,7 @@ def restrict_to_market(site: Site, market: str) -> Site:
     producer_slugs = {p.producer for p in products.values()}
     events = {slug: e for slug, e in site.events.items() if market in e.markets}
     producers = {slug: p for slug, p in site.producers.items()
-                 if slug in producer_slugs or any(e.organizer == slug for e in events.values())}
+                 if slug in producer_slugs or any(e.organizer_slug == slug for e in events.values())}
 
     def keep(mapping: dict[str, tuple[str, ...]], allowed: set[str]) -> dict[str, tuple[str, ...]]:
         return {key: tuple(v for v in values if v in allowed) for key, values in mapping.items()}

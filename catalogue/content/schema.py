@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 from babel.numbers import get_currency_precision, list_currencies
 
 from catalogue.content.codes import Codes
+from catalogue.content.model import LocalText
 from catalogue.problems import Problems
 from catalogue.content.yamlio import YamlDoc
 
@@ -268,6 +269,52 @@ def code(list_name: str, what: str) -> Spec:
     return check
 
 
+def local_text(value: Any, path: str, ctx: Ctx) -> Any:
+    """One text for every language, or a map of texts per language: {vi: ..., en: ...}."""
+    if isinstance(value, dict):
+        result: dict[str, str] = {}
+        for lang, item in value.items():
+            if not isinstance(lang, str) or not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", lang):
+                ctx.error(f"{path}.{lang}", f"{lang!r} is not a language code such as vi, en, ar, ja")
+                continue
+            checked = text(item, f"{path}.{lang}", ctx)
+            if checked is not INVALID:
+                result[lang] = checked
+        if not value:
+            return ctx.error(path, "must hold a text, or a text per language such as {vi: ..., en: ...}")
+        return LocalText.of(result) if result else INVALID
+    checked = text(value, path, ctx)
+    return checked if checked is INVALID else LocalText.of(checked)
+
+
+# common spellings of the built-in units, beyond their codes and their labels in each language
+UNIT_SPELLINGS = {
+    "t": ("tonne", "tonnes", "ton", "tons", "metric ton", "metric tons", "mt"),
+    "kg": ("kilogram", "kilograms", "kilogramme", "kilogrammes", "kilo", "kilos", "kgs"),
+    "g": ("gram", "grams", "gramme", "grammes", "gr"),
+    "l": ("litre", "litres", "liter", "liters", "ltr"),
+    "ml": ("millilitre", "millilitres", "milliliter", "milliliters"),
+    "box": ("boxes",), "bag": ("bags",), "bottle": ("bottles",), "jar": ("jars",),
+    "piece": ("pieces", "pcs", "pc"), "carton": ("cartons",), "pack": ("packs", "packet", "packets"),
+    "set": ("sets",),
+}
+
+
+def unit(value: Any, path: str, ctx: Ctx) -> Any:
+    """A unit is free text: a known one (by its code, a label in any language or a common
+    spelling, in any case) becomes its code, shown translated; any other is kept as written."""
+    checked = text(value, path, ctx)
+    if checked is INVALID:
+        return checked
+    units = ctx.codes.get("units")
+    wanted = " ".join(checked.split()).casefold()
+    for code_ in units.codes():
+        spellings = {code_, *units.labels.get(code_, {}).values(), *UNIT_SPELLINGS.get(code_, ())}
+        if wanted in {spelling.casefold() for spelling in spellings}:
+            return code_
+    return checked
+
+
 def _known_label(ctx: Ctx, list_name: str, code_: str) -> str:
     labels = ctx.codes.get(list_name).labels.get(code_, {})
     shown = [labels[lang] for lang in dict.fromkeys((ctx.source_lang, "en")) if lang in labels]
@@ -401,7 +448,7 @@ PRODUCT = RecordSpec({
     }, allow_custom=False), unique=False), False, "variants sold"),
     "moq": FieldSpec(RecordSpec({
         "quantity": FieldSpec(number, True, "a number"),
-        "unit": FieldSpec(code("units", "unit"), True, "kg, box, bag, ..."),
+        "unit": FieldSpec(unit, True, "kg, tonne, box, bag, or any text such as \"bao 50 kg\""),
     }, allow_custom=False), False, "minimum order quantity"),
     "shelf_life_days": FieldSpec(integer(1, 100_000), False, "days"),
     "marketplaces": FieldSpec(list_of(RecordSpec({
@@ -418,7 +465,7 @@ PRODUCER = RecordSpec({
         "phone": FieldSpec(text, False, "in quotes, e.g. \"+84 213 000 000\""),
         "email": FieldSpec(email, False),
         "website": FieldSpec(url, False),
-        "address": FieldSpec(text, False),
+        "address": FieldSpec(local_text, False, "a text, or {vi: ..., en: ...}"),
     }, allow_custom=False), False, "how buyers reach the producer"),
     "founded": FieldSpec(integer(1800, 2100), False, "year"),
 })
@@ -432,9 +479,9 @@ def location(value: Any, path: str, ctx: Ctx) -> Any:
         }, allow_custom=False)
     else:
         spec = RecordSpec({
-            "venue": FieldSpec(text, True, "e.g. Giảng Võ Exhibition Centre"),
-            "city": FieldSpec(text, True),
-            "country": FieldSpec(text, True, "ISO code such as VN, JP, AE"),
+            "venue": FieldSpec(local_text, True, "e.g. Giảng Võ Exhibition Centre, or {vi: ..., en: ...}"),
+            "city": FieldSpec(local_text, True, "e.g. Hà Nội, or {vi: Hà Nội, en: Hanoi}"),
+            "country": FieldSpec(text, True, "ISO code such as VN, JP, AE, or a name"),
         }, allow_custom=False)
     return spec(value, path, ctx)
 
@@ -452,7 +499,7 @@ EVENT = RecordSpec({
     "location": FieldSpec(location, True, "{venue, city, country} or {online: true, url}"),
     "markets": FieldSpec(list_of(code("markets", "market")), False, "target market codes"),
     "products": FieldSpec(list_of(slug), False, "product slugs"),
-    "organizer": FieldSpec(text, False, "a name, or a producer slug"),
+    "organizer": FieldSpec(local_text, False, "a name, a name per language, or a producer slug"),
     "registration": FieldSpec(url, False, "sign-up address"),
 })
 

@@ -102,16 +102,34 @@ class _Builder:
         raise _TooBig  # pragma: no cover - composer yields only the three node kinds
 
 
+_OPENERS = {"while parsing a flow sequence": "the list opened by '[' here is not closed with ']'",
+            "while parsing a flow mapping": "the mapping opened by '{' here is not closed with '}'",
+            "while scanning a quoted scalar": "the quoted text that starts here has no closing quote"}
+
+
+def _unclosed(exc: yaml.MarkedYAMLError) -> "tuple[str, yaml.Mark] | None":
+    """For a bracket or a quote left open: what is wrong, at the line where it was opened."""
+    said = _OPENERS.get((exc.context or "").strip())
+    if said is None or exc.context_mark is None:
+        return None
+    if exc.problem_mark is not None and exc.problem_mark.line == exc.context_mark.line:
+        return None  # on one line: the problem's own place is as good
+    return said, exc.context_mark
+
+
 def parse_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0) -> YamlDoc | None:
     """Parse one YAML document; on failure add problems and return None."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
         what = exc.problem or exc.context or "invalid YAML"
         if mark is not None and mark.index < len(text) and text[mark.index] == "\t":
             what += " (a tab character: indent with spaces, not tabs)"
+        opened = _unclosed(exc)
+        if opened is not None:  # YAML notices only on a later line: point at the opening instead
+            what, mark = opened
+        line = mark.line + 1 + line_offset if mark else None
         problems.error(rel_path, line, None, f"YAML syntax error: {what}{_syntax_hint(what)}")
         return None
     except yaml.YAMLError as exc:

@@ -56,8 +56,14 @@ _BLANKS = _PunctuationToSpace()
 _UNSPACED = re.compile("[\x00-\x7f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]*")
 
 
+_WIDTHS = re.compile("[\uff00-\uffef]")
+
+
 def fold(text: str) -> str:
-    """The form both sides compare: 'Mắc ca Đông' -> 'mac ca dong'; 'المكاديميا' unified."""
+    """The form both sides compare: 'Mắc ca Đông' -> 'mac ca dong'; 'المكاديميا' unified;
+    half-width katakana and full-width Latin ('ﾏｶﾀﾞﾐｱ', 'ＯＣＯＰ') as their usual forms."""
+    if _WIDTHS.search(text) is not None:
+        text = _widths_folded(text)
     if text.isascii():  # nothing to decompose, strip or unify: the same result, sooner
         return _collapse_spaces(text.lower().translate(_BLANKS))
     if _UNSPACED.fullmatch(text):  # Japanese: composing is all that is left of the long way
@@ -67,8 +73,16 @@ def fold(text: str) -> str:
     return fold_any(text)
 
 
+def _widths_folded(text: str) -> str:
+    """The half- and full-width forms (U+FF00 to U+FFEF) by compatibility (NFKC), the rest
+    as it was: NFKC of the whole text would also turn '²' into '2' and 'ﬁ' into 'fi'."""
+    return _WIDTHS.sub(lambda match: unicodedata.normalize("NFKC", match.group()), text)
+
+
 def fold_any(text: str) -> str:
     """fold() for any text, the long way."""
+    if _WIDTHS.search(text) is not None:
+        text = _widths_folded(text)
     text = text.replace("đ", "d").replace("Đ", "D")
     text = unicodedata.normalize("NFD", text).lower()
     text = _MARKS.sub("", text).translate(_ARABIC)

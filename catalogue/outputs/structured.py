@@ -106,9 +106,9 @@ def event_ld(base_url: str, event: Event, view: EventView, organizer_name: str |
     if online:
         data["location"] = {"@type": "VirtualLocation", "url": event.location.url or page_url}
     else:
-        data["location"] = {"@type": "Place", "name": event.location.venue,
-                            "address": {"@type": "PostalAddress", "addressLocality": event.location.city,
-                                        "addressCountry": event.location.country}}
+        data["location"] = {"@type": "Place", "name": view.venue,
+                            "address": {"@type": "PostalAddress", "addressLocality": view.city,
+                                        "addressCountry": view.country}}
     if organizer_name:
         data["organizer"] = {"@type": "Organization", "name": organizer_name}
     if view.products:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone_gmt
+from babel.dates import format_date, format_datetime, format_time, get_timezone_gmt
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
@@ -24,6 +26,22 @@ class EventMoment:
     date: str
     time: str | None  # None for all-day events
     offset: str | None  # "GMT+07:00", localised
+    text: str = ""  # date and time as the locale joins them ("{1} {0}", "{1}، {0}"); the date alone all day
+
+
+@functools.lru_cache(maxsize=None)
+def place_separator(locale: Locale) -> str:
+    """The punctuation the locale's lists put between items (", ", "、", "، "), without their
+    words ("và", "و"): CLDR has no pattern for the parts of an address."""
+    for style in ("standard", "unit", "unit-short", "or"):
+        start = dict(locale.list_patterns.get(style, {})).get("start")
+        if not start:
+            continue
+        between = start.replace("{0}", "").replace("{1}", "")
+        marks = "".join(ch for ch in between if unicodedata.category(ch).startswith("P"))
+        if marks:
+            return marks if unicodedata.east_asian_width(marks[-1]) in ("W", "F") else marks + " "
+    return ", "
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,17 @@ class Formatter:
                 date=format_date(value.date(), "full", locale=self.locale),
                 time=format_time(value.time(), "short", locale=self.locale),
                 offset=get_timezone_gmt(value, locale=self.locale),
+                text=format_datetime(value, self._date_time_pattern(), locale=self.locale),
             )
-        return EventMoment(iso=value.isoformat(), date=format_date(value, "full", locale=self.locale),
-                           time=None, offset=None)
+        day = format_date(value, "full", locale=self.locale)
+        return EventMoment(iso=value.isoformat(), date=day, time=None, offset=None, text=day)
+
+    def _date_time_pattern(self) -> str:
+        """The locale's full date and short time, joined by its own date-time pattern."""
+        joined = str(self.locale.datetime_formats["full"])
+        return joined.replace("{1}", self.locale.date_formats["full"].pattern) \
+            .replace("{0}", self.locale.time_formats["short"].pattern)
+
+    def place(self, parts: "list[str | None] | tuple[str | None, ...]") -> str:
+        """A venue, a city and a country, separated as the locale separates listed items."""
+        return place_separator(self.locale).join(part for part in parts if part)

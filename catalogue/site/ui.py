@@ -10,8 +10,10 @@ that part as a placeholder, filled by the template with markup of its own.
 from __future__ import annotations
 
 import gettext
+import json
 from typing import Any, Callable
 
+from babel import Locale
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import escape
@@ -59,5 +61,21 @@ def ui_functions(translations: gettext.NullTranslations) -> dict[str, Callable[.
         variables.setdefault("num", num)
         return fill(translations.npgettext(context, singular, plural, num), eval_ctx.autoescape, variables)
 
+    def plural_forms(singular: str, plural: str, locale: Locale) -> str:
+        """Every form of a count's message, as JSON for the browser: CLDR plural category ->
+        the text with {n} where the number goes (the page picks one with Intl.PluralRules).
+        The form for each category is the catalogue's own, found at a number of that category."""
+        rule = locale.plural_form
+        forms = {}
+        for tag in ("zero", "one", "two", "few", "many", "other"):
+            if tag not in rule.tags and tag != "other":
+                continue
+            number = next((n for n in range(0, 1000) if rule(n) == tag), None)
+            if number is None:  # a category of fractions alone: never a count
+                continue
+            text = translations.ngettext(singular, plural, number).replace("%(num)d", "\x00")
+            forms[tag] = (text % {}).replace("\x00", "{n}")
+        return json.dumps(forms, ensure_ascii=False, sort_keys=True)
+
     return {"gettext": gettext_, "_": gettext_, "ngettext": ngettext_, "pgettext": pgettext_,
-            "npgettext": npgettext_}
+            "npgettext": npgettext_, "plural_forms": plural_forms}

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from catalogue.config import SiteConfig
 from catalogue.content.codes import Codes
-from catalogue.content.model import Entry, Event, Producer, Product
+from catalogue.content.model import Entry, Event, LocalText, Producer, Product
 from catalogue.content.facts import EventFacts, ProducerFacts, ProductFacts, TextFacts, producer_facts, product_facts
 from catalogue.content.translations import TextLike, first_text, shown_text, status_in
 from catalogue.derive import digest
@@ -161,6 +161,8 @@ class ProductView:
     ocop_year: str
     certificate: str | None
     valid_until: str | None
+    rating_lapsed: bool  # past valid_until, or three years after the rating's year without one
+    expired_on: str | None
     hs_code: str | None
     packaging: tuple[tuple[str, str | None], ...]
     moq: str | None
@@ -196,6 +198,9 @@ class EventView:
     organizer_card: ProducerCard | None
     registration: str | None
     online_url: str | None
+    venue: str | None  # in this page's language, or its fallback's
+    city: str | None
+    country: str | None  # as written: an ISO code, or a name
     ics_path: str
     all_day: bool
 
@@ -262,6 +267,11 @@ def image(asset: ImageAsset | None, alt: str) -> Img | None:
                tuple((v.out_path, v.width) for v in asset.of("image/webp")), asset.fallback_mime)
 
 
+def local(lc: LanguageContext, value: LocalText | None) -> str | None:
+    """A text written per language, in this page's language or the first of its fallback chain."""
+    return value.shown((lc.code, *lc.chain)) if value is not None else None
+
+
 def country_name(lc: LanguageContext, country: str | None) -> str | None:
     if country and len(country) == 2 and country.isalpha():
         return lc.language.locale.territories.get(country.upper(), country)
@@ -322,7 +332,7 @@ def producer_card(lc: LanguageContext, producer: ProducerFacts, product_count: i
 
 def event_card(lc: LanguageContext, event: EventFacts, upcoming: bool) -> EventCard:
     where = event.location
-    place = ", ".join(p for p in (where.venue, where.city, country_name(lc, where.country)) if p)
+    place = lc.fmt.place((local(lc, where.venue), local(lc, where.city), country_name(lc, where.country)))
     return EventCard(
         slug=event.slug,
         path=urls.entry(lc.code, "events", event.slug),
@@ -338,13 +348,14 @@ def event_card(lc: LanguageContext, event: EventFacts, upcoming: bool) -> EventC
 
 # --- whole pages' views ------------------------------------------------------------------
 
-def contact_view(producer: Producer) -> ContactView:
+def contact_view(lc: LanguageContext, producer: Producer) -> ContactView:
     c = producer.contact
-    return ContactView(c.phone, c.email, c.website, c.address)
+    return ContactView(c.phone, c.email, c.website, local(lc, c.address))
 
 
 def product_view(lc: LanguageContext, product: Product, media: EntryMedia, producer: Producer | None,
-                 producer_summary: ProducerCard | None, events: tuple[EventCard, ...], body_html: str) -> ProductView:
+                 producer_summary: ProducerCard | None, events: tuple[EventCard, ...], body_html: str,
+                 rating_lapsed: bool = False) -> ProductView:
     card = card_of(lc, product, producer, media)
     fmt = lc.fmt
     images = tuple(img for i, name in enumerate(product.images)
@@ -357,6 +368,8 @@ def product_view(lc: LanguageContext, product: Product, media: EntryMedia, produ
         ocop_year=fmt.integer(product.ocop.year),
         certificate=product.ocop.certificate,
         valid_until=fmt.date(product.ocop.valid_until) if product.ocop.valid_until else None,
+        rating_lapsed=rating_lapsed,
+        expired_on=fmt.date(product.ocop.expires) if rating_lapsed else None,
         hs_code=product.hs_code,
         packaging=tuple((p.size, fmt.money(p.unit_price) if p.unit_price else None) for p in product.packaging),
         moq=fmt.quantity(product.moq) if product.moq else None,
@@ -365,7 +378,7 @@ def product_view(lc: LanguageContext, product: Product, media: EntryMedia, produ
         updated=fmt.date(product.updated) if product.updated else None,
         updated_iso=product.updated.isoformat() if product.updated else None,
         producer=producer_summary,
-        contact=contact_view(producer) if producer else None,
+        contact=contact_view(lc, producer) if producer else None,
         events=events,
     )
 
@@ -378,7 +391,7 @@ def producer_view(lc: LanguageContext, producer: Producer, summary: ProducerCard
         body_words=body_words(lc, producer),
         founded=lc.fmt.integer(producer.founded) if producer.founded else None,
         founded_year=producer.founded,
-        contact=contact_view(producer),
+        contact=contact_view(lc, producer),
         products=products,
         events=events,
     )
@@ -392,10 +405,13 @@ def event_view(lc: LanguageContext, event: Event, summary: EventCard, products: 
         body_words=body_words(lc, event),
         markets=tuple(label(lc, "markets", m) for m in event.markets),
         products=products,
-        organizer=None if organizer_card else event.organizer,
+        organizer=None if organizer_card else local(lc, event.organizer),
         organizer_card=organizer_card,
         registration=event.registration,
         online_url=event.location.url,
+        venue=local(lc, event.location.venue),
+        city=local(lc, event.location.city),
+        country=event.location.country,
         ics_path=urls.event_ics(lc.code, event.slug),
         all_day=event.start.all_day,
     )

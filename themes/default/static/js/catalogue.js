@@ -10,8 +10,9 @@
   /* --- text folding: must match catalogue/outputs/search.py fold() ---------------- */
   var MARKS = /[\u0300-\u036f\u064b-\u065f\u0670\u06d6-\u06ed]/g;
   var PUNCT = /[\p{P}\p{S}]/gu;
+  var WIDTHS = /[\uff00-\uffef]/g;  /* half-width katakana, full-width Latin: their usual forms */
   function fold(text) {
-    return String(text).replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").toLowerCase()
+    return String(text).replace(WIDTHS, function (c) { return c.normalize("NFKC"); }).replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").toLowerCase()
       .replace(MARKS, "").replace(/[أإآٱ]/g, "ا").replace(/[ىئ]/g, "ي").replace(/ؤ/g, "و")
       .replace(/ة/g, "ه").replace(/ـ/g, "").normalize("NFC").replace(PUNCT, " ")
       .replace(/[\s\u00a0\u3000]+/g, " ").trim();
@@ -54,6 +55,15 @@
     }
     return total;
   }
+
+  /* --- counts: the catalogue's plural forms, chosen by the language's CLDR rules ---- */
+  function countText(element, n) {
+    var forms = JSON.parse(element.getAttribute("data-plural") || "{}");
+    var lang = document.documentElement.lang || "en";
+    var category = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(n) : (n === 1 ? "one" : "other");
+    return (forms[category] || forms.other || "{n}").replace("{n}", String(n));
+  }
+  window.catalogueCountText = countText;  /* the page's own rule, for whoever needs a count */
 
   /* --- the inquiry list, kept in localStorage (file:// too) ------------------------ */
   var memory = {};
@@ -148,8 +158,7 @@
           label.classList.toggle("is-empty", n === 0 && !box.checked);
         });
       });
-      var template = status.getAttribute(scored.length === 1 ? "data-template-one" : "data-template-many");
-      status.textContent = template.replace(/\d+/, String(scored.length));
+      status.textContent = countText(status, scored.length);
       empty.hidden = scored.length > 0;
       if (updateUrl) { writeState(input.value, chosen); }
     }
