@@ -181,3 +181,115 @@ def test_the_live_result_count_takes_the_catalogues_plural_form(chromium, exampl
         assert errors == []
     finally:
         context.close()
+
+
+_REACHABLE = """(root) => {
+  // every control a user can reach: visible, inside its card, and what a click at its centre hits
+  const problems = [];
+  const focusable = [...document.querySelector(root || 'body').querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
+    .filter((el) => !el.closest('[hidden]') && el.tabIndex >= 0 && !el.disabled
+                    && getComputedStyle(el).display !== 'none' && !el.closest('[inert]'));
+  for (const el of focusable) {
+    if (el.closest('details:not([open])') && el.tagName !== 'SUMMARY') continue;  // closed: not in the tab order
+    if (el.matches('.skip-link')) continue;  // shown when focused
+    if (!el.getClientRects().length) continue;  // not rendered (in a closed menu): not in the tab order either
+    // the page scrolled, never the element's boxes: scrollIntoView would scroll a card's
+    // overflow: hidden too, and bring into view what a user can never see
+    const before = el.getBoundingClientRect();
+    window.scrollTo(0, before.top + window.scrollY - window.innerHeight / 2);
+    const r = el.getClientRects()[0] || el.getBoundingClientRect();  // a link broken over lines: its first line
+    const name = el.outerHTML.slice(0, 90);
+    if (r.width < 1 || r.height < 1 || !el.checkVisibility({visibilityProperty: true, opacityProperty: true})) {
+      problems.push('invisible but focusable: ' + name); continue;
+    }
+    const card = el.closest('.card');
+    if (card) {
+      const c = card.getBoundingClientRect();
+      if (r.left < c.left - 1 || r.right > c.right + 1 || r.top < c.top - 1 || r.bottom > c.bottom + 1) {
+        problems.push('outside its card: ' + name); continue;
+      }
+    }
+    const x = r.left + Math.min(r.width / 2, 20), y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    if (el.matches('input[type=checkbox], input[type=radio]') && hit && hit.closest('label') === el.closest('label')) continue;
+    if (!hit || !(hit === el || el.contains(hit) || (el.labels && [...el.labels].some((l) => l.contains(hit))))) {
+      problems.push('covered at its centre: ' + name + ' by ' + (hit ? hit.outerHTML.slice(0, 60) : 'nothing'));
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("kind", ["home", "product_index", "listing", "producer", "event"])
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_control_is_visible_inside_its_card_and_clickable(chromium, example_http: str, kind: str,
+                                                                 lang: str, width: int) -> None:
+    context, page, errors, _ = open_page(chromium, example_http + PAGES[kind].format(lang=lang), width)
+    try:
+        page.wait_for_timeout(150)  # the scripts show the inquiry buttons
+        assert page.locator(".card-actions .inquiry-add:not([hidden])").count() > 0 or kind == "event" \
+            or kind == "producer" and not page.locator(".product-card").count()
+        assert page.evaluate(_REACHABLE) == []
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_phone_sees_the_first_product_under_a_compact_header(chromium, example_http: str, lang: str) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="en-US", has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(example_http + PAGES["product_index"].format(lang=lang), wait_until="load")
+        header = page.locator(".site-header").bounding_box()
+        assert header is not None and header["height"] <= 64
+        card = page.locator(".product-card").first.bounding_box()
+        assert card is not None and card["y"] < 844 - 100  # its photo starts within the first screen
+        assert page.locator("#facet-form input").first.is_hidden()  # the filters wait behind their button
+        page.locator(".facets-toggle").click()
+        first_filter = page.locator("#facet-form input").first
+        assert first_filter.is_visible()
+        first_filter.check()
+        assert first_filter.is_checked()
+        # the menu: behind its button, then every link visible and clickable
+        assert page.locator(".main-nav a").first.is_hidden()
+        assert page.evaluate(_REACHABLE) == []
+        page.locator(".menu-toggle").click()
+        assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "true"
+        page.evaluate("window.scrollTo(0, 0)")
+        assert page.evaluate(_REACHABLE, "#site-menu") == []
+        assert page.locator(".main-nav a").first.is_visible() and page.locator(".lang-switch a").first.is_visible()
+        page.keyboard.press("Escape")
+        assert page.locator(".main-nav a").first.is_hidden()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 768, 1024, 1280, 1440])
+def test_the_header_never_wraps_untidily(chromium, example_http: str, width: int) -> None:
+    """One row under 1100 px (the brand and the menu button), at most two above (the brand,
+    then the menu), in every language: nothing overlaps, nothing overflows."""
+    for lang in LANGS:
+        context, page, _, _ = open_page(chromium, example_http + PAGES["product"].format(lang=lang), width)
+        try:
+            found = page.evaluate("""() => {
+              const boxes = [...document.querySelectorAll('.brand, .menu-toggle, .main-nav li, .lang-switch li')]
+                .filter((e) => e.getClientRects().length).map((e) => e.getBoundingClientRect());
+              const centres = boxes.map((b) => (b.top + b.bottom) / 2).sort((a, b) => a - b);
+              const rows = {size: centres.filter((c, i) => i === 0 || c - centres[i - 1] > 16).length};
+              let overlaps = 0;
+              for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                const a = boxes[i], b = boxes[j];
+                if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps++;
+              }
+              return {height: document.querySelector('.site-header').getBoundingClientRect().height,
+                      overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                      overlaps, rows: rows.size,
+                      brand: document.querySelector('.brand').getBoundingClientRect().right <= innerWidth};
+            }""")
+            assert found["overflow"] == 0 and found["overlaps"] == 0 and found["brand"], (lang, width, found)
+            assert found["height"] <= (64 if width < 1100 else 110), (lang, width, found)
+            assert found["rows"] <= (1 if width < 1100 else 2), (lang, width, found)
+        finally:
+            context.close()

@@ -56,6 +56,23 @@
     return total;
   }
 
+  /* --- filters: open beside the list on wide screens, behind their button on phones -- */
+  var filters = document.getElementById("filters");
+  if (filters && window.matchMedia && window.matchMedia("(min-width: 900px)").matches) { filters.open = true; }
+
+  /* --- the header's menu on narrow screens ------------------------------------------ */
+  var menuButton = document.querySelector(".menu-toggle"), menu = document.getElementById("site-menu");
+  if (menuButton && menu) {
+    var setMenu = function (open) {
+      menu.classList.toggle("is-open", open);
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    menuButton.addEventListener("click", function () { setMenu(!menu.classList.contains("is-open")); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.classList.contains("is-open")) { setMenu(false); menuButton.focus(); }
+    });
+  }
+
   /* --- counts: the catalogue's plural forms, chosen by the language's CLDR rules ---- */
   function countText(element, n) {
     var forms = JSON.parse(element.getAttribute("data-plural") || "{}");
