@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import NOW, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -269,3 +270,101 @@ def test_spaces_collapse_as_the_browser_pattern_collapses_them(text: str) -> Non
 
     browser = re.compile(r"[\s\u00a0\u3000]+")  # catalogue.js, before trim()
     assert _collapse_spaces(text) == browser.sub(" ", text).strip()
+
+
+def _example() -> "object":
+    from catalogue.build.pipeline import load_site
+    from catalogue.problems import Problems
+
+    loaded = load_site(REPO, Problems(), NOW)
+    assert loaded is not None
+    return loaded
+
+
+def test_what_buyers_type_finds_what_the_catalogue_has(tab, site_url: str) -> None:
+    """Each query of a buyer, with the products it must find, worked out from the content."""
+    from catalogue.outputs.search import fold
+
+    site = _example().site  # type: ignore[attr-defined]
+    products = site.products
+    halal = {s for s, p in products.items() if "halal" in p.certifications}
+    tea_codes = {s for s, p in products.items() if (p.hs_code or "").startswith("0902")}
+    ja_names = {s: p.texts["ja"].name for s, p in products.items() if "ja" in p.texts}
+    teas_ja = {s for s, name in ja_names.items() if "茶" in name}
+    producer_slug, producer = next((slug, p) for slug, p in site.producers.items() if "en" in p.texts
+                                   and site.products_by_producer.get(slug))
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    assert halal and halal <= set(search(page, "halal"))  # a certification's label
+    assert tea_codes and tea_codes <= set(search(page, "0902"))  # an HS code's first digits
+    tea = set(search(page, "tea"))
+    assert tea and tea <= set(search(page, "teas"))  # a plural
+    honey = set(search(page, "honey"))
+    assert honey and honey <= set(search(page, "hoeny"))  # one typo
+    name = producer.texts["en"].name
+    assert set(site.products_by_producer[producer_slug]) <= set(search(page, name))  # the producer
+    assert search(page, "xqzwv") == []
+    page.goto(index_url(site_url, "ja"))
+    assert teas_ja and teas_ja <= set(search(page, "お茶")), ja_names  # お茶 is any 茶
+    katakana = set(search(page, "マカダミア"))
+    assert katakana and set(search(page, "まかだみあ")) == katakana  # hiragana and katakana alike
+    assert set(search(page, "ﾏｶﾀﾞﾐｱ")) == katakana  # half-width
+    assert fold("マカダミア") == fold("まかだみあ")
+
+
+def test_a_search_index_that_did_not_load_leaves_the_list_and_says_so(chromium, example_http: str) -> None:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/search-index*.js", lambda route: route.abort())
+    try:
+        page.goto(example_http + "en/products/")
+        assert page.is_visible("#search-failed")
+        assert page.locator("#product-list [data-product]:visible").count() > 0
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_an_inquiry_is_a_request_for_quotation_sent_any_way_from_anywhere(tab, site_url: str) -> None:
+    """From the site or a bundle on disk: two products from their cards, the buyer's details,
+    then the mail (public addresses, never file://), the CSV and the confirmation to empty."""
+    import csv as csv_module
+    import io
+
+    page, _ = tab
+    page.goto(index_url(site_url, "en"))
+    for slug in ("nhan-mac-ca-tam-duong", "che-xanh-shan-tuyet-ta-leng"):
+        page.click(f"[data-product={slug}] .card-actions button[data-inquiry]")
+    page.click(".inquiry-link")
+    page.wait_for_load_state("load")
+    page.fill("#inquiry-table tr[data-product=nhan-mac-ca-tam-duong] input", "2 t")
+    page.press("#inquiry-table tr[data-product=nhan-mac-ca-tam-duong] input", "Tab")
+    assert page.get_attribute("#inquiry-table input", "inputmode") == "text"
+    for field, value in (("name", "Aisha Rahman"), ("company", "=Gulf Foods"), ("country", "UAE"),
+                         ("email", "aisha@example.ae"), ("message", "Halal certificates, please.")):
+        page.fill(f"#buyer [name={field}]", value)
+    reference = page.inner_text("#rfq-reference")
+    assert re.fullmatch(r"RFQ-\d{8}-[0-9A-F]{4}", reference)
+    body = urllib.parse.parse_qs(page.get_attribute("#inquiry-mail", "href").split("?", 1)[1])["body"][0]
+    base = "https://ocop.laichau.example.org/en/products/"
+    assert f"{base}nhan-mac-ca-tam-duong/" in body and f"{base}che-xanh-shan-tuyet-ta-leng/" in body
+    assert "file:" not in body and "Aisha Rahman" in body and reference in body
+    with page.expect_download() as download_info:
+        page.click("#inquiry-csv")
+    download = download_info.value
+    assert download.suggested_filename == f"{reference}.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv_module.DictReader(io.StringIO(text)))
+    assert [r["url"] for r in rows] == [f"{base}nhan-mac-ca-tam-duong/", f"{base}che-xanh-shan-tuyet-ta-leng/"]
+    assert rows[0]["quantity"] == "2 t" and rows[0]["code"] and rows[0]["minimum_order"]
+    assert rows[0]["company"] == "'=Gulf Foods"  # never a spreadsheet formula
+    assert {r["reference"] for r in rows} == {reference} and rows[0]["email"] == "aisha@example.ae"
+    # emptying asks first: refused, the list stays; accepted, it goes
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#inquiry-clear")
+    assert page.eval_on_selector_all("#inquiry-table tbody tr", "rs => rs.length") == 2
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#inquiry-clear")
+    assert page.is_visible("#inquiry-empty") and page.is_hidden("#rfq")

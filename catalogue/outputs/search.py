@@ -20,7 +20,7 @@ from catalogue.site.index import FACETS, facet_values
 from catalogue.site.media import EntryMedia
 from catalogue.site.views import LanguageContext, card_of
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: keywords (k), HS code (h), minimum order (q); kana folded
 BODY_WORDS = 60  # distinct words of the description kept per product: recall without bulk
 # and at most this many bytes of them (UTF-8): an unspaced script (Japanese) makes whole
 # phrases of its "words", of three bytes a character
@@ -40,10 +40,14 @@ def _collapse_spaces(text: str) -> str:
 
 
 class _PunctuationToSpace(dict):
-    """str.translate table: punctuation and symbols (Unicode P* and S*) become spaces."""
+    """str.translate table: punctuation and symbols (Unicode P* and S*) become spaces, and
+    katakana the same kana in hiragana."""
 
     def __missing__(self, code: int) -> str:
-        value = " " if unicodedata.category(chr(code))[0] in "PS" else chr(code)
+        if 0x30A1 <= code <= 0x30F6:  # katakana as hiragana: 'マカダミア' and 'まかだみあ' meet
+            value = chr(code - 0x60)
+        else:
+            value = " " if unicodedata.category(chr(code))[0] in "PS" else chr(code)
         self[code] = value
         return value
 
@@ -134,15 +138,39 @@ def search_item(lc: LanguageContext, product: Product, producer: Producer | None
     alternates = " ".join(dict.fromkeys(
         folded for folded in (fold(text.name) for text in product.texts.values()) if folded != own))
     values = facet_values(product, producer.type if producer else None)
-    return encode({
+    item: dict[str, object] = {
         "id": product.slug,
         "name": card.words.name,
         "n": own,
         "s": fold(card.words.summary),
         "b": body_words(body_text(product, shown.body)),
         "a": alternates,
+        "k": keywords(lc, product, producer),
         "f": {facet: codes for facet, codes in values.items() if codes},
-    })
+    }
+    if product.hs_code:
+        item["h"] = product.hs_code
+    if product.moq:
+        item["q"] = lc.fmt.quantity(product.moq)
+    return encode(item)
+
+
+def keywords(lc: LanguageContext, product: Product, producer: Producer | None) -> str:
+    """What a buyer may type besides the product's texts, folded: its certifications, markets,
+    group and district, in every language of the site and by code, its producer's name in
+    every language, and its HS code (which folding splits at the dot: '0902' finds 0902.10)."""
+    labelled = [("certifications", code) for code in product.certifications] + \
+        [("markets", code) for code in product.markets] + \
+        [("categories", product.category), ("districts", product.district)]
+    words: list[str] = []
+    for list_name, code in labelled:
+        words.append(code.replace("-", " "))
+        words.extend(lc.codes.label(list_name, code, lang, lc.source_lang) for lang in lc.languages)
+    if producer is not None:
+        words.extend(text.name for text in producer.texts.values())
+    if product.hs_code:
+        words.append(product.hs_code)
+    return " ".join(dict.fromkeys(folded for folded in (fold(word) for word in words) if folded))
 
 
 def search_labels(lc: LanguageContext, counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]) -> str:

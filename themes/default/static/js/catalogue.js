@@ -14,15 +14,26 @@
   function fold(text) {
     return String(text).replace(WIDTHS, function (c) { return c.normalize("NFKC"); }).replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").toLowerCase()
       .replace(MARKS, "").replace(/[أإآٱ]/g, "ا").replace(/[ىئ]/g, "ي").replace(/ؤ/g, "و")
-      .replace(/ة/g, "ه").replace(/ـ/g, "").normalize("NFC").replace(PUNCT, " ")
+      .replace(/ة/g, "ه").replace(/ـ/g, "").normalize("NFC")
+      .replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); })
+      .replace(PUNCT, " ")
       .replace(/[\s\u00a0\u3000]+/g, " ").trim();
   }
   var UNSPACED = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u0e00-\u0e7f]/;
   /* Query -> terms; runs of Japanese/Chinese/Thai become overlapping character pairs. */
+  function stem(word) {
+    /* English plurals as buyers type them: teas -> tea, boxes -> box, berries -> berr(y) */
+    if (!/^[a-z]{4,}$/.test(word)) { return word; }
+    if (/ies$/.test(word)) { return word.slice(0, -3); }
+    if (/(ches|shes|sses|xes|zes)$/.test(word)) { return word.slice(0, -2); }
+    if (/[^su]s$/.test(word)) { return word.slice(0, -1); }
+    return word;
+  }
   function terms(query) {
     var out = [];
     fold(query).split(" ").forEach(function (word) {
       if (!word) { return; }
+      word = stem(word.replace(/^[おご](?=[\u3400-\u9fff])/, ""));  /* お茶 is 茶 */
       if (UNSPACED.test(word) && word.length > 2) {
         for (var i = 0; i < word.length - 1; i++) { out.push(word.slice(i, i + 2)); }
       } else {
@@ -38,14 +49,44 @@
     if (!field) { return false; }
     return ANYWHERE.test(word) ? field.indexOf(word) >= 0 : (" " + field).indexOf(" " + word) >= 0;
   }
+  /* One typo (a letter wrong, missing, added, or two swapped) in a word of five letters or
+   * more: "hoeny" finds honey. */
+  function nearly(a, b) {
+    var la = a.length, lb = b.length;
+    if (Math.abs(la - lb) > 1 || a === b) { return a === b; }
+    var i = 0;
+    while (i < la && i < lb && a[i] === b[i]) { i++; }
+    if (la === lb) {
+      return a.slice(i + 1) === b.slice(i + 1) ||
+        (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+    }
+    return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+  function wordsOf(item) {
+    if (!item._words) { item._words = (item.n + " " + (item.a || "") + " " + (item.k || "") + " " + item.s).split(" "); }
+    return item._words;
+  }
+  function fuzzy(item, word) {
+    if (word.length < 5 || ANYWHERE.test(word)) { return false; }
+    var words = wordsOf(item);
+    for (var i = 0; i < words.length; i++) {
+      var other = words[i];
+      if (other.length >= 4 && (nearly(word, other) || (other.length > word.length && nearly(word, other.slice(0, word.length))))) {
+        return true;
+      }
+    }
+    return false;
+  }
   function score(item, words) {
     var total = 0;
     for (var i = 0; i < words.length; i++) {
       var w = words[i], best = 0;
       if (found(item.n, w)) { best = 10; }
       else if (found(item.a, w)) { best = 6; }
+      else if (found(item.k, w)) { best = 5; }
       else if (found(item.s, w)) { best = 4; }
       else if (found(item.b, w)) { best = 1; }
+      else if (fuzzy(item, w)) { best = 2; }
       if (!best) { return 0; }
       total += best;
     }
@@ -123,12 +164,18 @@
     var facetForm = document.getElementById("facet-form");
     var list = document.getElementById("product-list");
     if (!form || !facetForm || !list) { return; }
+    if (!index || !index.items) {  /* the index did not load: the page's own list stays, and says so */
+      var failed = document.getElementById("search-failed");
+      if (failed) { failed.hidden = false; }
+      return;
+    }
     var input = form.querySelector("input[name=q]");
     var status = document.getElementById("result-count");
     var empty = document.getElementById("no-results");
     var cards = {};
     list.querySelectorAll("[data-product]").forEach(function (card) { cards[card.getAttribute("data-product")] = card; });
-    var order = index.items.map(function (item) { return item.id; });
+    var rank = {};  /* site order, looked up in one step while sorting */
+    index.items.forEach(function (item, i) { rank[item.id] = i; });
     facetForm.hidden = false;
     document.querySelectorAll(".facet-links").forEach(function (links) { links.hidden = true; });
 
@@ -158,7 +205,7 @@
         if (s && passes(item, chosen, null)) { scored.push(item); }
       });
       if (words.length) {
-        scored.sort(function (a, b) { return b._score - a._score || order.indexOf(a.id) - order.indexOf(b.id); });
+        scored.sort(function (a, b) { return b._score - a._score || rank[a.id] - rank[b.id]; });
       }
       var shown = {};
       scored.forEach(function (item) { shown[item.id] = true; });
@@ -215,30 +262,94 @@
     var table = document.getElementById("inquiry-table");
     var body = table.querySelector("tbody");
     var rowTemplate = document.getElementById("inquiry-row");
-    var names = {};
-    (index ? index.items : []).forEach(function (item) { names[item.id] = item.name; });
-    function mailto(list) {
-      var lines = [root.getAttribute("data-greeting"), ""];
-      Object.keys(list).forEach(function (slug, i) {
-        var entry = list[slug];
-        lines.push((i + 1) + ". " + (names[slug] || entry.name || slug) +
-          (entry.q ? " — " + root.getAttribute("data-quantity") + ": " + entry.q : ""));
-        lines.push("   " + new URL(productHref(slug), location.href).href);
+    var buyer = document.getElementById("buyer");
+    var status = document.getElementById("inquiry-status");
+    var BUYER_KEY = "catalogue-buyer-v1", REF_KEY = "catalogue-inquiry-ref-v1";
+    var items = {};
+    (index ? index.items : []).forEach(function (item) { items[item.id] = item; });
+    function text(name) { return root.getAttribute("data-" + name) || ""; }
+    /* the product's page on the published site: from a bundle on disk too, never a file:// path */
+    function publicUrl(slug) { return text("public") + encodeURIComponent(slug) + "/"; }
+    function readStore(key) {
+      try { return JSON.parse(window.localStorage.getItem(key) || "{}") || {}; } catch (e) { return {}; }
+    }
+    function writeStore(key, value) {
+      try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
+    }
+    function reference() {
+      var ref = readStore(REF_KEY);
+      if (!ref.id) {
+        var now = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+        var random = Math.floor(Math.random() * 0xffff).toString(16).toUpperCase();
+        ref = {id: "RFQ-" + now.getFullYear() + pad(now.getMonth() + 1) + pad(now.getDate()) + "-" +
+                   ("0000" + random).slice(-4), date: now.toISOString().slice(0, 10)};
+        writeStore(REF_KEY, ref);
+      }
+      return ref;
+    }
+    function buyerDetails() {
+      var details = {};
+      buyer.querySelectorAll("input, textarea").forEach(function (field) { details[field.name] = field.value.trim(); });
+      return details;
+    }
+    function rows(list) {
+      return Object.keys(list).map(function (slug) {
+        var item = items[slug] || {};
+        return {slug: slug, name: item.name || list[slug].name || slug, code: item.h || "", moq: item.q || "",
+                quantity: list[slug].q || "", url: publicUrl(slug)};
       });
-      lines.push("", root.getAttribute("data-closing"), "");
-      return "mailto:" + root.getAttribute("data-email") + "?subject=" +
-        encodeURIComponent(root.getAttribute("data-subject")) + "&body=" + encodeURIComponent(lines.join("\n"));
+    }
+    function asText(list) {
+      var ref = reference(), who = buyerDetails(), lines = [text("greeting"), ""];
+      rows(list).forEach(function (row, i) {
+        lines.push((i + 1) + ". " + row.name + (row.quantity ? " — " + text("quantity") + ": " + row.quantity : ""));
+        if (row.code || row.moq) {
+          lines.push("   " + [row.code ? text("code") + ": " + row.code : "", row.moq ? text("minimum") + ": " + row.moq : ""]
+            .filter(Boolean).join(" · "));
+        }
+        lines.push("   " + row.url);
+      });
+      lines.push("", text("buyer") + ":");
+      [["name", "name-label"], ["company", "company"], ["country", "country"], ["email", "email-label"]].forEach(function (pair) {
+        lines.push("   " + text(pair[1]) + ": " + (who[pair[0]] || ""));
+      });
+      if (who.message) { lines.push("", who.message); }
+      lines.push("", text("reference") + ": " + ref.id + " · " + text("date") + ": " + ref.date, "");
+      return lines.join("\n");
+    }
+    function csvCell(value) {
+      var v = String(value == null ? "" : value);
+      if (/^[=+\-@\t\r]/.test(v)) { v = "'" + v; }  /* a spreadsheet must not read it as a formula */
+      return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+    }
+    function asCsv(list) {
+      var ref = reference(), who = buyerDetails();
+      var head = ["reference", "date", "product", "code", "minimum_order", "quantity", "url",
+                  "buyer_name", "company", "country", "email", "message"];
+      var lines = [head.join(",")];
+      rows(list).forEach(function (row) {
+        lines.push([ref.id, ref.date, row.name, row.code, row.moq, row.quantity, row.url, who.name, who.company,
+                    who.country, who.email, who.message].map(csvCell).join(","));
+      });
+      return "\ufeff" + lines.join("\r\n") + "\r\n";  /* a BOM: spreadsheets read UTF-8 as such */
+    }
+    function mailto(list) {
+      return "mailto:" + text("email") + "?subject=" + encodeURIComponent(text("subject") + " (" + reference().id + ")") +
+        "&body=" + encodeURIComponent(asText(list));
     }
     function render() {
       var list = load(), slugs = Object.keys(list);
       body.textContent = "";
-      slugs.forEach(function (slug) {
+      rows(list).forEach(function (data) {
+        var slug = data.slug;
         var row = rowTemplate.content.firstElementChild.cloneNode(true);
         var link = row.querySelector("a");
-        link.textContent = names[slug] || list[slug].name || slug;
+        link.textContent = data.name;
         link.href = productHref(slug);
+        row.querySelector(".rfq-code").textContent = data.code ? " " + text("code") + " " + data.code : "";
+        row.querySelector(".rfq-moq").textContent = data.moq;
         var quantity = row.querySelector("input");
-        quantity.value = list[slug].q || "";
+        quantity.value = data.quantity;
         quantity.addEventListener("change", function () {
           var current = load();
           if (current[slug]) { current[slug].q = quantity.value; save(current); update(); }
@@ -253,16 +364,51 @@
         body.appendChild(row);
       });
       table.hidden = slugs.length === 0;
+      document.getElementById("rfq").hidden = slugs.length === 0;
       document.getElementById("inquiry-empty").hidden = slugs.length > 0;
       document.getElementById("inquiry-actions").hidden = slugs.length === 0;
       update();
     }
     function update() {
+      var list = load(), ref = reference();
       var mail = document.getElementById("inquiry-mail");
-      if (mail) { mail.href = mailto(load()); }
+      if (mail) { mail.href = mailto(list); }
+      var csv = document.getElementById("inquiry-csv");
+      csv.href = "data:text/csv;charset=utf-8," + encodeURIComponent(asCsv(list));
+      csv.setAttribute("download", ref.id + ".csv");
+      document.getElementById("rfq-reference").textContent = ref.id;
+      document.getElementById("rfq-date").textContent = ref.date;
     }
+    var saved = readStore(BUYER_KEY);
+    buyer.querySelectorAll("input, textarea").forEach(function (field) {
+      field.value = saved[field.name] || "";
+      field.addEventListener("input", function () { writeStore(BUYER_KEY, buyerDetails()); update(); });
+    });
+    document.getElementById("inquiry-copy").addEventListener("click", function () {
+      var done = function () { status.textContent = text("copied"); };
+      var fallback = function () {
+        var area = document.createElement("textarea");
+        area.value = asText(load());
+        document.body.appendChild(area);
+        area.select();
+        var ok = false;
+        try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+        area.remove();
+        status.textContent = ok ? text("copied") : text("copy-failed");
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(asText(load())).then(done, fallback);
+      } else {
+        fallback();
+      }
+    });
     document.getElementById("inquiry-print").addEventListener("click", function () { window.print(); });
-    document.getElementById("inquiry-clear").addEventListener("click", function () { save({}); render(); });
+    document.getElementById("inquiry-clear").addEventListener("click", function () {
+      if (!window.confirm(text("confirm"))) { return; }
+      save({});
+      writeStore(REF_KEY, {});
+      render();
+    });
     render();
   }
 
