@@ -156,7 +156,11 @@ def sitemap_entries(pages: list[Page], index: SiteIndex) -> tuple[SitemapEntry, 
         if not page.indexable or not page.is_html:
             continue
         updated = index.lastmod.get(page.subject) if page.kind == "product" and page.subject else None
-        entries.append(SitemapEntry(page.out_path, tuple(sorted((page.alternates or {}).items())), updated))
+        # the language picker at the root is the page for a reader of none of the languages,
+        # for the root itself and the homes, as their HTML says
+        x_default = "index.html" if page.kind in ("root", "home") else None
+        entries.append(SitemapEntry(page.out_path, tuple(sorted((page.alternates or {}).items())), updated,
+                                    x_default))
     return tuple(entries)
 
 

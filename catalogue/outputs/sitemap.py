@@ -26,9 +26,11 @@ class SitemapEntry:
     out_path: str
     alternates: tuple[tuple[str, str], ...]  # (language, out_path)
     lastmod: date | None
+    x_default: str | None = None  # the page for readers of no listed language; else the source language's
 
     def line(self) -> str:
-        return f"{self.out_path}|{'|'.join(f'{lang}={path}' for lang, path in self.alternates)}|{self.lastmod}"
+        return f"{self.out_path}|{'|'.join(f'{lang}={path}' for lang, path in self.alternates)}|{self.lastmod}" \
+               f"|{self.x_default}"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class SitemapEntries:
 
 def _estimate(base_url: str, entry: SitemapEntry) -> int:
     """An upper bound of the bytes of an entry's <url> element (addresses quoted at most 3x)."""
-    return 220 + 3 * (len(base_url) + len(entry.out_path)) + sum(
+    return 220 + 6 * (len(base_url) + len(entry.out_path)) + sum(
         90 + 3 * (len(base_url) + len(path)) for _, path in entry.alternates) * 2
 
 
@@ -117,9 +119,9 @@ def _url_entries(base_url: str, entries: Iterable[SitemapEntry], default_lang: s
         alternates = dict(entry.alternates)
         for lang, out_path in entry.alternates:
             lines.append(f'    <xhtml:link rel="alternate" hreflang={quoteattr(lang)} href={address(out_path)}/>')
-        if default_lang in alternates:
-            lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" '
-                         f'href={address(alternates[default_lang])}/>')
+        x_default = entry.x_default or alternates.get(default_lang)
+        if x_default is not None:
+            lines.append(f'    <xhtml:link rel="alternate" hreflang="x-default" href={address(x_default)}/>')
         lines.append("  </url>\n")
         yield "\n".join(lines).encode("utf-8")
 

@@ -250,7 +250,9 @@ def _paginated(planner: Planner, kind: PageKind, template: str, first_path: Call
 def plan_root(planner: Planner) -> Iterator[Page]:
     languages = planner.edition.languages
     if planner.wanted("index.html"):
-        yield Page("root", languages[0] if planner.edition.bundle else None, "index.html", "root.html", indexable=False)
+        yield Page("root", languages[0] if planner.edition.bundle else None, "index.html", "root.html",
+                   alternates={code: urls.home(code) for code in languages} if not planner.edition.bundle else None,
+                   indexable=not planner.edition.bundle)
 
 
 def plan_home(planner: Planner) -> Iterator[Page]:

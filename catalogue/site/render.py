@@ -222,11 +222,21 @@ class Renderer:
         elif page.kind == "home":
             blocks.append({"@context": ld.SCHEMA, "@type": "WebSite", "name": self.config.localized(self.config.title, lang),
                            "url": urls.absolute(base, page.out_path), "inLanguage": lang})
-        image = og.get("image")
+        image = og.get("image") or _first_cover(data)  # a listing or the home: its first product's photo
         return {"json_ld": [ld.dumps(block) for block in blocks],
                 "og_type": og["type"],
                 "og_image": urls.absolute(base, image.path) if image else None,
                 "og_image_size": (image.width, image.height) if image else None}
+
+
+def _first_cover(data: Mapping[str, Any]) -> Any:
+    """The cover of the first card with one among a page's product cards, for og:image."""
+    for key in ("featured", "products"):
+        for card in data.get(key) or ():
+            cover = getattr(card, "cover", None)
+            if cover is not None:
+                return cover
+    return None
 
 
 @dataclass(frozen=True)
