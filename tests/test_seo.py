@@ -51,3 +51,26 @@ def test_without_a_site_description_every_page_still_has_one_and_an_image(site: 
     for rel in ("en/index.html", "en/products/index.html", "vi/categories/beverage/index.html"):
         image = page(out, rel).cssselect('meta[property="og:image"]')
         assert image and image[0].get("content").startswith(f"{BASE}media/products/che-ta-leng/cover-"), rel
+
+
+def test_a_page_with_nothing_in_its_language_is_not_offered_as_that_language(site: Path, tmp_path: Path) -> None:
+    """mac-ca has a Vietnamese text only: its en, ar and ja pages show it (marked), but are
+    not hreflang alternates, not in the sitemap, and ask not to be indexed."""
+    out = build_ok(site, tmp_path / "out")
+    listed = _sitemap(out)
+    assert f"{BASE}vi/products/mac-ca/" in listed and f"{BASE}en/products/mac-ca/" not in listed
+    assert listed[f"{BASE}vi/products/mac-ca/"] == {"vi": f"{BASE}vi/products/mac-ca/",
+                                                     "x-default": f"{BASE}vi/products/mac-ca/"}
+    for lang in ("en", "ar", "ja"):
+        doc = page(out, f"{lang}/products/mac-ca/index.html")
+        assert doc.cssselect('meta[name="robots"]')[0].get("content") == "noindex, follow"
+        assert [link.get("hreflang") for link in doc.cssselect('link[rel="alternate"][hreflang]')] == ["vi", "x-default"]
+        assert len(doc.cssselect(".lang-switch a")) == 4  # the reader may still switch to it
+    assert not page(out, "vi/products/mac-ca/index.html").cssselect('meta[name="robots"]')
+    both = page(out, "en/products/che-ta-leng/index.html")
+    assert sorted(link.get("hreflang") for link in both.cssselect('link[rel="alternate"][hreflang]')) == \
+        ["en", "vi", "x-default"]
+    # a card whose text is another language's says so, quietly
+    card = page(out, "ja/products/index.html").cssselect('[data-product="mac-ca"] .card-lang')
+    assert card and card[0].cssselect('[aria-hidden="true"]')[0].text == "VI"
+    assert not page(out, "vi/products/index.html").cssselect('[data-product="mac-ca"] .card-lang')

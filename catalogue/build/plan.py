@@ -3,6 +3,7 @@ writing of those whose key the last build did not have (rendering them in proces
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
@@ -24,6 +25,7 @@ from catalogue.site.themes import fingerprinted
 from catalogue.site.views import language_context
 
 Progress = Callable[[int, int], None]
+_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page) if f.name not in ("data", "alternates"))
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,10 @@ def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems, wanted:
         shared = alternates.get(id(page.alternates))
         if shared is None:
             shared = alternates[id(page.alternates)] = digest_of(page.alternates)
-        page_keys.append(digest("page", language_keys[lang], closures.get(page.template, "missing"), page.out_path,
-                                shared, page.number, page.pages, page.data.digest if page.data is not None else "-"))
+        # every field of the page is in its key (its data and alternates by their digests)
+        page_keys.append(digest("page", language_keys[lang], closures.get(page.template, "missing"), shared,
+                                page.data.digest if page.data is not None else "-",
+                                *(digest_of(getattr(page, name)) for name in _PAGE_FIELDS)))
     files = [item for _, plan in FILE_KINDS for item in plan(planner, config)]
     files += list(plan_calendars(planner, config, loaded.now.date()))
     files += list(plan_web_files(pages, planner, config))

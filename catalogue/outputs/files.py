@@ -153,13 +153,13 @@ def sitemap_entries(pages: list[Page], index: SiteIndex) -> tuple[SitemapEntry, 
     """One entry per page a search engine should list, with its alternates and review date."""
     entries = []
     for page in pages:
-        if not page.indexable or not page.is_html:
+        if not page.indexable or not page.is_html or page.untranslated:
             continue
         updated = index.lastmod.get(page.subject) if page.kind == "product" and page.subject else None
         # the language picker at the root is the page for a reader of none of the languages,
         # for the root itself and the homes, as their HTML says
         x_default = "index.html" if page.kind in ("root", "home") else None
-        entries.append(SitemapEntry(page.out_path, tuple(sorted((page.alternates or {}).items())), updated,
+        entries.append(SitemapEntry(page.out_path, tuple(sorted(page.search_alternates().items())), updated,
                                     x_default))
     return tuple(entries)
 

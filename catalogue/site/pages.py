@@ -47,6 +47,18 @@ class Page:
     list_name: str | None = None
     number: int = 1  # of a paginated listing
     pages: int = 1
+    # an entry's page: the languages its entry has a text of; in the others the page shows
+    # another language's text, and is neither an hreflang alternate nor in the sitemap
+    translated: frozenset[str] | None = None
+
+    @property
+    def untranslated(self) -> bool:
+        return self.translated is not None and self.lang not in self.translated
+
+    def search_alternates(self) -> dict[str, str]:
+        """The alternates a search engine is told of: the languages the page is written in."""
+        return {lang: path for lang, path in (self.alternates or {}).items()
+                if self.translated is None or lang in self.translated}
 
     @property
     def is_html(self) -> bool:
@@ -329,7 +341,8 @@ def plan_products(planner: Planner) -> Iterator[Page]:
                           planner.producer_card(lang, producer.slug) if producer else None,
                           planner.events_of(lang, index.events_by_product.get(slug, ())),
                           planner.body(product, lang, out_path), product.ocop.lapsed(index.day), once=True)
-            yield Page("product", lang, out_path, "product.html", data, alternates, subject=slug)
+            yield Page("product", lang, out_path, "product.html", data, alternates, subject=slug,
+                       translated=frozenset(product.texts))
 
 
 def plan_producers(planner: Planner) -> Iterator[Page]:
@@ -344,7 +357,8 @@ def plan_producers(planner: Planner) -> Iterator[Page]:
                           tuple(planner.product_card(lang, p) for p in index.products_by_producer.get(slug, ())),
                           planner.events_of(lang, index.events_by_producer.get(slug, ())),
                           planner.body(producer, lang, out_path), once=True)
-            yield Page("producer", lang, out_path, "producer.html", data, alternates, subject=slug)
+            yield Page("producer", lang, out_path, "producer.html", data, alternates, subject=slug,
+                       translated=frozenset(producer.texts))
 
 
 def plan_events(planner: Planner) -> Iterator[Page]:
@@ -360,7 +374,8 @@ def plan_events(planner: Planner) -> Iterator[Page]:
                           tuple(planner.product_card(lang, p) for p in index.event_products.get(slug, ())),
                           planner.producer_card(lang, organizer) if organizer else None,
                           planner.body(event, lang, out_path), once=True)
-            yield Page("event", lang, out_path, "event.html", data, alternates, subject=slug)
+            yield Page("event", lang, out_path, "event.html", data, alternates, subject=slug,
+                       translated=frozenset(event.texts))
 
 
 def plan_inquiry(planner: Planner) -> Iterator[Page]:

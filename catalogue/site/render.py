@@ -158,7 +158,8 @@ class Renderer:
             "language_links": [LanguageLink(self.languages[code], path, code == lang)
                                for code, path in alternates.items()],
             "canonical": urls.absolute(config.base_url, page.out_path),
-            "hreflang": [(code, urls.absolute(config.base_url, path)) for code, path in alternates.items()],
+            "hreflang": [(code, urls.absolute(config.base_url, path)) for code, path in page.search_alternates().items()],
+            "untranslated": page.untranslated,
             "x_default": urls.absolute(config.base_url, alternates.get(config.source_lang, "index.html"))
             if page.kind != "home" else config.base_url,
             "home_path": urls.home(lang),
