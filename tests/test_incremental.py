@@ -250,6 +250,17 @@ def test_nothing_changed_means_nothing_done(site: Path, tmp_path: Path) -> None:
     assert_as_a_cold_build(site, out, tmp_path)
 
 
+def test_a_build_with_warnings_is_up_to_date_next_time_and_says_them_again(site: Path, tmp_path: Path) -> None:
+    path = site / "content/products/mac-ca/product.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("year: 2024", "year: 2019"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = build(site, out, NOW)
+    said = [p.format() for p in first.problems.warnings]
+    assert first.ok and len(said) == 1 and "ocop.year" in said[0]
+    second = build(site, out, NOW)
+    assert second.up_to_date and [p.format() for p in second.problems.warnings] == said
+
+
 def test_a_dependency_upgrade_makes_everything_again(site: Path, tmp_path: Path) -> None:
     """A newer Markdown, nh3 or Babel may write other HTML: the cache must not pass it off."""
     out = tmp_path / "out"

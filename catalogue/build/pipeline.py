@@ -242,8 +242,11 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     clock("scan")
     if published is not None and found.get(stamp_key) == f"{published.build}:{scan.stamp}".encode() \
             and Publication.is_current(out_dir, published):
-        result.up_to_date = True
-        return
+        said = PlanState.warnings_in(found.get(state_key))
+        if said is not None:  # nothing to do; what the check said of the content is said again
+            problems.extend(list(said))
+            result.up_to_date = True
+            return
     state = PlanState.decode(found.get(state_key), found.get(uses_key)) if published is not None else None
     again = replan_site(root, state, scan, store, now, problems) if state is not None else None
     if again is not None:
@@ -298,10 +301,8 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     store.put_many("outputs", {published_key: publication.new.encode(), state_key: kept,
                                spare_key: (publication.published or Manifest("")).encode(),
                                **({uses_key: uses} if again is None else {})})
-    if not problems.warnings:  # a build with warnings is not "up to date": they are shown again
-        store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
-    else:
-        store.delete("outputs", [stamp_key])
+    # the next build with the same inputs does nothing, and repeats this one's warnings
+    store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
     if again is None:  # what this build's output is made of stays in the cache; nothing else does
         derivations = [page.data for page in plan.pages] + [item.content for item in plan.files]
         store.retain("values_", [value_key(d) for d in stored_values(derivations)])

@@ -44,6 +44,16 @@ class PlanState:
         return json.dumps(changing, separators=(",", ":")).encode("utf-8"), \
             encode({"index": self.index, "dependents": self.dependents})
 
+    @staticmethod
+    def warnings_in(data: bytes | None) -> "tuple[Problem, ...] | None":
+        """The warnings kept with a plan state (its changing piece), None where unreadable."""
+        if data is None:
+            return None
+        try:
+            return from_plain(decode(data, dict[str, Any])["warnings"], tuple[Problem, ...])
+        except (Malformed, TypeError, KeyError):
+            return None
+
     @classmethod
     def decode(cls, data: bytes | None, uses: bytes | None) -> "PlanState | None":
         if data is None or uses is None:
