@@ -293,3 +293,18 @@ def test_the_header_never_wraps_untidily(chromium, example_http: str, width: int
             assert found["rows"] <= (1 if width < 1100 else 2), (lang, width, found)
         finally:
             context.close()
+
+
+def test_japanese_headings_break_between_phrases(chromium, example_http: str) -> None:
+    context, page, _, _ = open_page(chromium, example_http + PAGES["product_index"].format(lang="ja"), 390)
+    try:
+        styles = page.evaluate("""() => [document.querySelector('h1'), document.querySelector('.card-title')]
+                                  .map((e) => getComputedStyle(e).wordBreak)""")
+        assert styles == ["auto-phrase", "auto-phrase"]
+    finally:
+        context.close()
+    context, page, _, _ = open_page(chromium, example_http + PAGES["product_index"].format(lang="en"), 390)
+    try:
+        assert page.evaluate("getComputedStyle(document.querySelector('h1')).wordBreak") == "normal"
+    finally:
+        context.close()

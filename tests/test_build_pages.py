@@ -255,3 +255,12 @@ def test_html_in_names_is_escaped(site: Path) -> None:
     h1 = doc.cssselect("h1")[0]
     assert text_of(h1) == "<b>Mắc ca</b> & <script>x</script>"
     assert not h1.cssselect("b, script")
+
+
+def test_the_root_page_names_the_site_once_in_each_language(built: Path) -> None:
+    doc = page(built, "index.html")
+    title = text_of(doc.cssselect("h1")[0])
+    others = doc.cssselect("#choose bdi")
+    assert title == "Sản phẩm thử" and [o.get("lang") for o in others] == ["en", "ar", "ja"]
+    assert all(text_of(o) != title for o in others)
+    assert others[1].get("dir") == "rtl" and text_of(others[1]) == "منتجات تجريبية"
