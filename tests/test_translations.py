@@ -69,6 +69,10 @@ def test_statuses_translated_missing_untracked(stamped: Path) -> None:
     assert statuses[("product/mac-ca", "en")] == "missing"
     assert statuses[("producer/htx-ta-leng", "en")] == "untracked"
     assert statuses[("product/che-ta-leng", "ar")] == "missing"
+    report = json.loads(cli(stamped, "i18n", "status", "--format", "json").stdout)
+    shows = {(f"{e['kind']}/{e['slug']}", e["lang"]): e["shows"] for e in report["entries"]}
+    assert shows[("product/che-ta-leng", "ar")] == "en" and shows[("product/mac-ca", "ja")] == "vi"
+    assert shows[("product/che-ta-leng", "en")] == ""
 
 
 def test_editing_the_source_body_makes_the_translation_stale(stamped: Path) -> None:
@@ -124,7 +128,9 @@ def test_strict_exit_codes(stamped: Path) -> None:
 def test_status_table_and_ui_coverage(stamped: Path) -> None:
     done = cli(stamped, "i18n", "status")
     lines = done.stdout.splitlines()
-    assert any(line.split()[:3] == ["product/che-ta-leng", "translated", "missing"] for line in lines)
+    # a missing text says which language its readers see instead (English, then the source)
+    assert any(line.split()[:3] == ["product/che-ta-leng", "translated", "missing→en"] for line in lines)
+    assert any(line.split()[:3] == ["product/mac-ca", "missing→vi", "missing→vi"] for line in lines)
     assert "  en: 1 translated, 2 untracked, 0 stale, 2 missing" in lines
     assert "  ar: 100.0%" in lines and "  ja: 100.0%" in lines
     report = json.loads(cli(stamped, "i18n", "status", "--format", "json").stdout)
@@ -162,7 +168,9 @@ def test_a_new_language_by_configuration_and_a_po_file(site: Path) -> None:
     index = page(out, "ko/producers/htx-ta-leng/index.html")
     assert text_of(index.cssselect("#producer-products")[0]) == "제품 2개"
     sitemap = (out / "sitemap.xml").read_text()
-    assert 'hreflang="ko" href="https://example.org/cat/ko/products/che-ta-leng/"' in sitemap
+    assert 'hreflang="ko" href="https://example.org/cat/ko/products/"' in sitemap
+    # no entry has a Korean text yet: its Korean page is not offered as Korean
+    assert 'hreflang="ko" href="https://example.org/cat/ko/products/che-ta-leng/"' not in sitemap
 
 
 @pytest.mark.parametrize(("lang", "count", "expected"), [

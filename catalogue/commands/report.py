@@ -18,7 +18,7 @@ from catalogue.site.locales import catalogue_files, read_catalog
 from catalogue.content.model import Entry, Site
 from catalogue.problems import Problems
 from catalogue.site.themes import Theme
-from catalogue.content.translations import Status, source_hash, status_of
+from catalogue.content.translations import Status, first_text, source_hash, status_of
 
 TEMPLATE_LANGUAGE = "en"  # msgids are English: an English UI needs no catalogue
 
@@ -32,6 +32,7 @@ class EntryStatus:
     file: str  # the translation's file, or the file to create
     source_file: str
     source_hash: str
+    shows: str = ""  # for a missing text: the language its readers are shown instead (the fallback chain)
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,11 @@ def entry_statuses(config: SiteConfig, site: Site) -> list[EntryStatus]:
         for entry in entries.values():
             digest = source_hash(entry.texts[source])
             for lang in config.languages[1:]:
-                rows.append(EntryStatus(entry.kind, entry.slug, lang, status_of(entry, lang, source),
-                                        f"{entry.rel_dir}/{lang}.md", f"{entry.rel_dir}/{source}.md", digest))
+                status = status_of(entry, lang, source)
+                shows = first_text(entry.texts, lang, config.fallback_chain(lang), source).lang \
+                    if status == "missing" else ""
+                rows.append(EntryStatus(entry.kind, entry.slug, lang, status, f"{entry.rel_dir}/{lang}.md",
+                                        f"{entry.rel_dir}/{source}.md", digest, shows))
     return rows
 
 
@@ -112,14 +116,15 @@ def build_report(config: SiteConfig, site: Site, theme: Theme, problems: Problem
 def format_table(report: TranslationReport) -> str:
     lines = []
     width = max([len(f"{e.kind}/{e.slug}") for e in report.entries] + [20])
-    header = f"{'entry':<{width}}  " + "  ".join(f"{lang:<10}" for lang in report.languages)
+    header = f"{'entry':<{width}}  " + "  ".join(f"{lang:<11}" for lang in report.languages)
     lines.append(header)
     lines.append("-" * len(header))
     by_entry: dict[str, dict[str, str]] = {}
-    for item in report.entries:
-        by_entry.setdefault(f"{item.kind}/{item.slug}", {})[item.lang] = item.status
+    for item in report.entries:  # a missing text with the language shown instead: "missing→en"
+        by_entry.setdefault(f"{item.kind}/{item.slug}", {})[item.lang] = \
+            f"{item.status}→{item.shows}" if item.shows else item.status
     for name, statuses in by_entry.items():
-        lines.append(f"{name:<{width}}  " + "  ".join(f"{statuses.get(l, ''):<10}" for l in report.languages))
+        lines.append(f"{name:<{width}}  " + "  ".join(f"{statuses.get(l, ''):<11}" for l in report.languages))
     lines.append("")
     lines.append("summary:")
     for lang, counts in report.counts().items():
