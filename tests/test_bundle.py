@@ -204,3 +204,40 @@ def test_bundle_and_pdf_refuse_to_write_into_the_sites_sources(site: Path, comma
     assert done.returncode == 1 and "site's own files or folders" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert {path: path.read_bytes() for path in site.rglob("*") if path.is_file()} == before
+
+
+@needs_pdf
+@pytest.mark.slow
+def test_the_pdf_is_tagged_ordered_and_says_its_ratings_in_words(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from catalogue.build.pipeline import load_site
+    from catalogue.problems import Problems
+
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "pdf", "--lang", "en", "--market", "japan",
+                           "--out", str(tmp_path), "--now", "2026-11-29"], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    reader = PdfReader(str(tmp_path / "catalogue-en-japan.pdf"))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root.get("/Lang") == "en"  # tagged, in its language
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "OCOP stars out of 5" in text  # the rating in words, not only ★
+    loaded = load_site(REPO, Problems())
+    assert loaded is not None
+    site = loaded.site
+    japan = [p for p in site.products.values() if "japan" in p.markets]
+    # each product's description is there: the first words of a body's first paragraph
+    from catalogue.content.load import body_text
+
+    with_body = next(p for p in japan if "en" in p.texts and p.texts["en"].has_body)
+    paragraph = next(line for line in body_text(with_body, with_body.texts["en"]).splitlines()
+                     if line.strip() and not line.startswith(("#", "-", "|", "*", ">")))
+    assert " ".join(paragraph.split()[:4]) in " ".join(text.split())
+    # in order of product group, then name, as English reads them
+    label = {code: loaded.config.codes.label("categories", code, "en", "vi") for code in {p.category for p in japan}}
+    names = [(p.texts.get("en") or p.texts["vi"]).name for p in japan]
+    expected = [name for _, name in sorted(((label[p.category].casefold(), n.casefold()), n)
+                                           for p, n in zip(japan, names))]
+    flat = " ".join(text.split())
+    assert sorted(names, key=lambda name: flat.find(" ".join(name.split()))) == expected

@@ -19,7 +19,8 @@ from pathlib import Path
 from babel.dates import format_date
 
 from catalogue.build.cache import Store
-from catalogue.build.pipeline import BuildResult, default_cache, load_site, plan_build, write_plan
+from catalogue.build.pipeline import default_cache, load_site, plan_build, write_plan
+from catalogue.build.stages import BuildResult
 from catalogue.build.writer import MARKER, PROTECTED, Publication
 from catalogue.content.link import restrict_to_market
 from catalogue.problems import Problems

@@ -16,10 +16,11 @@ from typing import Any, Mapping
 from catalogue.build.cache import Store
 from catalogue.build.keys import package_key
 from catalogue.build.memo import CachedEvaluator
-from catalogue.build.pipeline import LoadedSite
+from catalogue.build.stages import LoadedSite
 from catalogue.content.facts import producer_facts
 from catalogue.derive import Evaluator, derive, digest
 from catalogue.site import urls
+from catalogue.site.pages import BodyChoice, body_html
 from catalogue.site.media import EntryMedia, encode_image, variant_bytes
 from catalogue.site.themes import make_environment
 from catalogue.site.views import contact_view, language_context, producer_card, product_view
@@ -75,7 +76,10 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, images: dict[str
         media = loaded.media.get(("product", slug)) or EntryMedia({}, frozenset(), "none")
         summary = producer_card(lc, producer_facts(producer, config.source_lang), len(site.products_by_producer.get(producer.slug, ()))) \
             if producer else None
-        view = product_view(lc, product, media, producer, summary, (), "", product.ocop.lapsed(loaded.now.date()))
+        # the description without its pictures: the PDF shows the product's own photo
+        body = body_html(BodyChoice(product, lang, lc.chain, lc.source_lang), EntryMedia({}, frozenset(), "none"), 0,
+                         "pretty")
+        view = product_view(lc, product, media, producer, summary, (), body, product.ocop.lapsed(loaded.now.date()))
         photo = None
         asset = media.get(product.images[0]) if product.images else None
         if asset is not None:
@@ -85,6 +89,8 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, images: dict[str
                              variant.mime)
         online = urls.absolute(config.base_url, view.card.path)
         products.append({"view": view, "photo": photo, "qr": qr_data_uri(online), "online": online})
+    # by product group, then by name, as the catalogue's language reads them
+    products.sort(key=_reading_order)
     producers = [(producer_card(lc, producer_facts(p, config.source_lang), len(site.products_by_producer.get(slug, ()))), contact_view(lc, p))
                  for slug, p in site.producers.items()]
     env = make_environment(loaded.theme, loaded.catalogues[lang].translations,
@@ -97,6 +103,11 @@ def pdf_html(loaded: LoadedSite, lang: str, market: str | None, images: dict[str
         market=config.codes.label("markets", market, lang, config.source_lang) if market else None,
         date=lc.fmt.date(loaded.now.date()), created=loaded.now.date().isoformat(),
         products=products, producers=producers, site_url=config.base_url + lang + "/")
+
+
+def _reading_order(item: dict[str, Any]) -> tuple[str, str]:
+    card = item["view"].card
+    return card.category.text.casefold(), card.words.name.casefold()
 
 
 def write_pdf(loaded: LoadedSite, lang: str, market: str | None, target: Path, store: Store) -> Path:
@@ -113,5 +124,5 @@ def write_pdf(loaded: LoadedSite, lang: str, market: str | None, target: Path, s
     document.metadata.created = created
     document.metadata.modified = created
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, pdf_identifier=digest_value)
+    document.write_pdf(target, pdf_identifier=digest_value, pdf_tags=True)  # tagged: read aloud, reflowed
     return target

@@ -172,6 +172,13 @@ class ThemeEnvironment(Environment):
     code_generator_class = speedups.code_generator()
 
 
+def listed(items: Any, locale: Any) -> str:
+    """Items as the locale writes a list ("a, b and c", "a、b、c", "a وb"), by CLDR."""
+    from babel.lists import format_list
+
+    return format_list([str(item) for item in items], locale=locale)
+
+
 def make_environment(theme: Theme, translations: gettext.NullTranslations,
                      globals_: Mapping[str, Any], autoescape: bool = True) -> Environment:
     env = ThemeEnvironment(
@@ -184,6 +191,7 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
         auto_reload=False,
     )
     env.filters["isolate"] = isolate
+    env.filters["listed"] = listed
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     functions = ui_functions(translations)  # translations as text: see ui.py
     env.globals.update(functions)
