@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from catalogue.build.cache import Store
 from catalogue.build.codec import Malformed, decode, encode, from_plain
 from catalogue.build.keys import package_key
+from catalogue.build.processes import own_std_streams
 from catalogue.config import SiteConfig
 from catalogue.content.load import IMAGE_SUFFIXES, load_entry
 from catalogue.content.model import Entry, EntryKind, Event, Producer, Product
@@ -127,7 +128,6 @@ def parse_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path, str]
     if workers <= 1 or len(work) < PARSE_BATCH * 4 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (parse_folder(config, *item) for item in work)
         return
-    from catalogue.build.workers import own_std_streams
 
     batches = [list(work[i:i + PARSE_BATCH]) for i in range(0, len(work), PARSE_BATCH)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
@@ -203,8 +203,7 @@ class CachedEvaluator(Evaluator):
                         if item.stored and item.digest not in self._fetched and item.digest not in self._known}.values())
         if workers <= 1 or len(missing) < 2 or "fork" not in multiprocessing.get_all_start_methods():
             return  # each is made when asked for
-        from catalogue.build.workers import own_std_streams
-
+    
         with ProcessPoolExecutor(max_workers=min(workers, len(missing)), mp_context=multiprocessing.get_context("fork"),
                                  initializer=own_std_streams) as pool:
             for item, value in zip(missing, pool.map(_evaluate, missing)):
