@@ -319,7 +319,10 @@
     }
     function csvCell(value) {
       var v = String(value == null ? "" : value);
-      if (/^[=+\-@\t\r]/.test(v)) { v = "'" + v; }  /* a spreadsheet must not read it as a formula */
+      /* a spreadsheet must not read it as a formula (the rule of catalogue.csv: after spaces too,
+       * and in full-width forms) */
+      var first = v.replace(/^[ \u00a0\u3000]+/, "").charAt(0).normalize("NFKC");
+      if (/^[\t\r]/.test(v) || (first && "=+-@".indexOf(first) >= 0)) { v = "'" + v; }
       return /[",\n\r]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
     }
     function asCsv(list) {
