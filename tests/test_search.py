@@ -306,6 +306,9 @@ def test_what_buyers_type_finds_what_the_catalogue_has(tab, site_url: str) -> No
     assert search(page, "xqzwv") == []
     page.goto(index_url(site_url, "ja"))
     assert teas_ja and teas_ja <= set(search(page, "お茶")), ja_names  # お茶 is any 茶
+    group = _example().config.codes.label("categories", "beverage", "ja", "vi")  # type: ignore[attr-defined]
+    beverages = {s for s, p in products.items() if p.category == "beverage"}
+    assert beverages and beverages <= set(search(page, group))  # a group by its name in the page's language
     katakana = set(search(page, "マカダミア"))
     assert katakana and set(search(page, "まかだみあ")) == katakana  # hiragana and katakana alike
     assert set(search(page, "ﾏｶﾀﾞﾐｱ")) == katakana  # half-width
@@ -368,3 +371,50 @@ def test_an_inquiry_is_a_request_for_quotation_sent_any_way_from_anywhere(tab, s
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#inquiry-clear")
     assert page.is_visible("#inquiry-empty") and page.is_hidden("#rfq")
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory) -> Path:
+    """A catalogue of 90 products: three pages of the product list."""
+    import sys as _sys
+
+    _sys.path.insert(0, str(REPO / "bench"))
+    from generate import generate  # type: ignore[import-not-found]
+
+    from catalogue.build.pipeline import build
+
+    site = generate(tmp_path_factory.mktemp("big") / "site", 90)
+    out = site.parent / "out"
+    result = build(site, out, NOW, link_style="files")
+    assert result.ok, [p.format() for p in result.problems.sorted()][:5]
+    return out
+
+
+def test_a_search_finds_products_of_every_page_of_the_list(tab, big_site: Path) -> None:
+    page, _ = tab
+    page.goto((big_site / "en/products/index.html").as_uri())
+    assert page.locator("#product-list [data-product]").count() == 36  # the first page's cards
+    found = search(page, "Product 87 en")
+    assert found[0] == "product-00087"  # on the third page
+    card = page.locator("[data-product=product-00087]")
+    assert card.locator(".card-title").inner_text() == "Product 87 en"
+    assert page.is_hidden("#server-pages")
+    card.locator("button[data-inquiry]").click()
+    assert card.locator("button[data-inquiry]").get_attribute("aria-pressed") == "true"
+    card.locator(".card-link").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/en/products/product-00087/index.html")
+    page.go_back()
+    page.wait_for_load_state("load")
+    # a filter alone shows the first 36 of all that pass, then more on request
+    page.fill("input[name=q]", "")
+    page.check("input[name=category][value=food]")
+    page.wait_for_timeout(300)
+    total = int(re.search(r"\d+", page.inner_text("#result-count")).group())  # type: ignore[union-attr]
+    assert total > 0 and len(visible(page)) == min(total, 36)
+    if total > 36:
+        page.click("#more-results button")
+        assert len(visible(page)) == min(total, 72)
+    page.uncheck("input[name=category][value=food]")
+    page.wait_for_timeout(300)
+    assert len(visible(page)) == 36 and page.is_visible("#server-pages")

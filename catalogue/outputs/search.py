@@ -20,7 +20,8 @@ from catalogue.site.index import FACETS, facet_values
 from catalogue.site.media import EntryMedia
 from catalogue.site.views import LanguageContext, card_of
 
-INDEX_VERSION = 2  # 2: keywords (k), HS code (h), minimum order (q); kana folded
+INDEX_VERSION = 2  # 2: keywords (k), summary as shown (t, folded by the page), cover (c), HS code (h),
+# minimum order (q); kana folded
 BODY_WORDS = 60  # distinct words of the description kept per product: recall without bulk
 # and at most this many bytes of them (UTF-8): an unspaced script (Japanese) makes whole
 # phrases of its "words", of three bytes a character
@@ -142,12 +143,18 @@ def search_item(lc: LanguageContext, product: Product, producer: Producer | None
         "id": product.slug,
         "name": card.words.name,
         "n": own,
-        "s": fold(card.words.summary),
         "b": body_words(body_text(product, shown.body)),
         "a": alternates,
         "k": keywords(lc, product, producer),
         "f": {facet: codes for facet, codes in values.items() if codes},
     }
+    # what a card shows, for the products of other pages that a search brings up
+    item["t"] = card.words.summary
+    if card.words.notice == "fallback":
+        item["l"] = [card.words.lang, card.words.dir]
+    if card.cover is not None:
+        smallest = min(card.cover.srcset or ((card.cover.path, card.cover.width),), key=lambda pair: pair[1])
+        item["c"] = [smallest[0], card.cover.width, card.cover.height]
     if product.hs_code:
         item["h"] = product.hs_code
     if product.moq:
@@ -156,18 +163,14 @@ def search_item(lc: LanguageContext, product: Product, producer: Producer | None
 
 
 def keywords(lc: LanguageContext, product: Product, producer: Producer | None) -> str:
-    """What a buyer may type besides the product's texts, folded: its certifications, markets,
-    group and district, in every language of the site and by code, its producer's name in
-    every language, and its HS code (which folding splits at the dot: '0902' finds 0902.10)."""
-    labelled = [("certifications", code) for code in product.certifications] + \
-        [("markets", code) for code in product.markets] + \
-        [("categories", product.category), ("districts", product.district)]
-    words: list[str] = []
-    for list_name, code in labelled:
-        words.append(code.replace("-", " "))
-        words.extend(lc.codes.label(list_name, code, lang, lc.source_lang) for lang in lc.languages)
+    """What a buyer may type besides the product's texts, folded: the codes of its
+    certifications, markets, group and district (the page adds their labels, which the index
+    holds once), its producer's name as this language shows it and in the source language,
+    and its HS code (which folding splits at the dot: '0902' finds 0902.10)."""
+    words = [code.replace("-", " ") for code in (*product.certifications, *product.markets, product.category,
+                                                 product.district)]
     if producer is not None:
-        words.extend(text.name for text in producer.texts.values())
+        words.extend(text.name for lang, text in producer.texts.items() if lang in (lc.code, lc.source_lang))
     if product.hs_code:
         words.append(product.hs_code)
     return " ".join(dict.fromkeys(folded for folded in (fold(word) for word in words) if folded))

@@ -5,6 +5,7 @@
   "use strict";
 
   var STORE_KEY = "catalogue-inquiry-v1";
+  var PAGE = 36;  /* cards shown at once for a search, as on a page of the list */
   var linkStyle = document.body.getAttribute("data-link-style") || "pretty";
 
   /* --- text folding: must match catalogue/outputs/search.py fold() ---------------- */
@@ -175,7 +176,19 @@
     var cards = {};
     list.querySelectorAll("[data-product]").forEach(function (card) { cards[card.getAttribute("data-product")] = card; });
     var rank = {};  /* site order, looked up in one step while sorting */
-    index.items.forEach(function (item, i) { rank[item.id] = i; });
+    var labelWords = {};  /* "facet code" -> the folded label of the page's language, made once */
+    Object.keys(index.labels || {}).forEach(function (facet) {
+      Object.keys(index.labels[facet]).forEach(function (code) { labelWords[facet + " " + code] = fold(index.labels[facet][code]); });
+    });
+    index.items.forEach(function (item, i) {
+      rank[item.id] = i;
+      item.s = fold(item.t || "");  /* the index holds the summary once, as shown */
+      var extra = [];
+      Object.keys(item.f).forEach(function (facet) {
+        item.f[facet].forEach(function (code) { var w = labelWords[facet + " " + code]; if (w) { extra.push(w); } });
+      });
+      item.k = ((item.k || "") + " " + extra.join(" ")).trim();
+    });
     facetForm.hidden = false;
     document.querySelectorAll(".facet-links").forEach(function (links) { links.hidden = true; });
 
@@ -196,8 +209,70 @@
       }
       return true;
     }
+    /* --- cards: the page's own, or made from the index for the products of other pages */
+    var serverOrder = Object.keys(cards);
+    var serverPages = document.getElementById("server-pages");
+    var more = document.getElementById("more-results");
+    var template = document.getElementById("card-template");
+    var root = new URL(list.getAttribute("data-root") || "../../", location.href);
+    var productsBase = new URL(list.getAttribute("data-products") || "./", location.href);
+    var starForms = template ? JSON.parse(template.getAttribute("data-stars") || "{}") : {};
+    var labels = index.labels || {};
+    var made = {}, limit = PAGE, lastActive = false;
+    function made_card(item) {
+      var card = template.content.firstElementChild.cloneNode(true);
+      card.setAttribute("data-product", item.id);
+      var link = card.querySelector(".card-link");
+      link.href = new URL(encodeURIComponent(item.id) + "/" + (linkStyle === "files" ? "index.html" : ""), productsBase).href;
+      var img = card.querySelector("img");
+      if (item.c) {
+        img.src = new URL(item.c[0], root).href;
+        img.width = item.c[1]; img.height = item.c[2];
+        img.alt = item.name;
+      } else {
+        img.remove();
+      }
+      var category = (item.f.category || [])[0], district = (item.f.district || [])[0], stars = +((item.f.stars || [])[0] || 0);
+      card.querySelector(".card-kicker").textContent = (labels.category || {})[category] || category || "";
+      ["card-title", "card-summary"].forEach(function (name, i) {
+        var el = card.querySelector("." + name);
+        el.textContent = i ? (item.t || "") : item.name;
+        if (item.l) { el.lang = item.l[0]; el.dir = item.l[1]; }
+      });
+      var starsBox = card.querySelector(".stars");
+      var category_of_n = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en").select(stars) : "other";
+      starsBox.setAttribute("aria-label", (starForms[category_of_n] || starForms.other || "{n}").replace("{n}", String(stars)));
+      starsBox.querySelector(".stars-on").textContent = "★".repeat(stars);
+      starsBox.querySelector(".stars-off").textContent = "★".repeat(Math.max(0, 5 - stars));
+      card.querySelector(".card-meta bdi").textContent = (labels.district || {})[district] || district || "";
+      var button = card.querySelector("button[data-inquiry]");
+      button.setAttribute("data-inquiry", item.id);
+      button.setAttribute("data-name", item.name);
+      return card;
+    }
+    function cardOf(item) {
+      if (cards[item.id]) { return cards[item.id]; }
+      if (!made[item.id]) { made[item.id] = made_card(item); }
+      return made[item.id];
+    }
+    function show(scored, active) {
+      list.textContent = "";
+      if (!active) {  /* as the page was made: its own cards, its own pages */
+        serverOrder.forEach(function (slug) { cards[slug].hidden = false; list.appendChild(cards[slug]); });
+        if (serverPages) { serverPages.hidden = false; }
+        if (more) { more.hidden = true; }
+        return;
+      }
+      var shown = template ? scored.slice(0, limit) : scored.filter(function (item) { return cards[item.id]; });
+      shown.forEach(function (item) { var card = cardOf(item); card.hidden = false; list.appendChild(card); });
+      if (serverPages) { serverPages.hidden = true; }
+      if (more) { more.hidden = !template || scored.length <= limit; }
+      refreshButtons();
+    }
     function apply(updateUrl) {
       var words = terms(input.value), chosen = selected();
+      var active = words.length > 0 || index.facets.some(function (facet) { return chosen[facet].length > 0; });
+      if (active !== lastActive) { limit = PAGE; lastActive = active; }
       var scored = [];
       index.items.forEach(function (item) {
         var s = words.length ? score(item, words) : 1;
@@ -207,16 +282,20 @@
       if (words.length) {
         scored.sort(function (a, b) { return b._score - a._score || rank[a.id] - rank[b.id]; });
       }
-      var shown = {};
-      scored.forEach(function (item) { shown[item.id] = true; });
-      Object.keys(cards).forEach(function (slug) { cards[slug].hidden = !shown[slug]; });
-      scored.forEach(function (item) { if (cards[item.id]) { list.appendChild(cards[item.id]); } });
+      show(scored, active);
+      /* each option's count: the products the query finds that pass every other facet (one pass) */
+      var counts = {};
+      index.facets.forEach(function (facet) { counts[facet] = {}; });
+      index.items.forEach(function (item) {
+        if (!item._score) { return; }
+        index.facets.forEach(function (facet) {
+          if (!passes(item, chosen, facet)) { return; }
+          (item.f[facet] || []).forEach(function (code) { counts[facet][code] = (counts[facet][code] || 0) + 1; });
+        });
+      });
       index.facets.forEach(function (facet) {
         facetForm.querySelectorAll("input[name='" + facet + "']").forEach(function (box) {
-          var n = 0;
-          index.items.forEach(function (item) {
-            if (item._score && passes(item, chosen, facet) && (item.f[facet] || []).indexOf(box.value) >= 0) { n++; }
-          });
+          var n = counts[facet][box.value] || 0;
           var label = box.closest("label");
           label.querySelector("[data-count]").textContent = String(n);
           label.classList.toggle("is-empty", n === 0 && !box.checked);
@@ -225,6 +304,9 @@
       status.textContent = countText(status, scored.length);
       empty.hidden = scored.length > 0;
       if (updateUrl) { writeState(input.value, chosen); }
+    }
+    if (more) {
+      more.querySelector("button").addEventListener("click", function () { limit += PAGE; apply(false); });
     }
     function writeState(query, chosen) {
       var params = new URLSearchParams();
