@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 from hugo_site import convert  # noqa: E402
 from serve_latency import serve_latency  # noqa: E402
+from weights import report as weights_report  # noqa: E402
 
 NOW = "2026-11-29"
 
@@ -251,6 +252,7 @@ def run(args: argparse.Namespace, trash: Trash) -> None:
             cold_small = cold
             continue
         rows.append(("cold full build", cold))
+        page_weights = weights_report(bench.out)
         bench._undo = []
         rows.append(("warm, nothing changed", bench.step("warm", noop, noop)))
         rows.append(("one product's body edited", bench.step("body", *bench.edit(
@@ -280,6 +282,7 @@ def run(args: argparse.Namespace, trash: Trash) -> None:
     if not args.no_serve:
         print(f"\nserve, one product's body saved -> reload signal: median {statistics.median(reloads):.3f} s "
               f"(runs: {', '.join(f'{t:.3f}' for t in reloads)})")
+    print("\n" + page_weights)
     if cold_small:
         big = rows[0][1]["ours"]
         print(f"\nlinearity: {args.small} -> {args.products} products took {big / cold_small['ours']:.1f}x the time "
