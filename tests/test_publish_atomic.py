@@ -132,3 +132,19 @@ def test_output_folders_that_cannot_be_written_are_one_clear_message(site: Path,
     for jobs in ("0", "100000", "many"):
         done = subprocess.run(command(site, tmp_path / "out", "--jobs", jobs), capture_output=True, text=True)
         assert done.returncode == 2 and "--jobs" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("out_path", ["../escape.html", "/etc/x", "a/../../b", "", ".catalogue-output", "./.catalogue-output",
+                                      "a\\b", "a\x00b", "x/./../../y"])
+def test_no_output_path_leaves_the_output_folder(out_path: str) -> None:
+    from catalogue.build.writer import OutputError, checked_path
+
+    with pytest.raises(OutputError):
+        checked_path(out_path)
+
+
+@pytest.mark.parametrize("out_path", ["index.html", "en/products/x/index.html", "media/a.b.webp", "a/./b.html"])
+def test_output_paths_inside_the_folder_are_allowed(out_path: str) -> None:
+    from catalogue.build.writer import checked_path
+
+    checked_path(out_path)

@@ -128,7 +128,10 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, now
                 media_digest, ident, _media_loader(store, measured.key(files_digest), ident))
     leaves = set()
     for ident, entry in fresh.items():
-        leaves |= {f"record:{ident}", f"media:{ident}"}
+        leaves.add(f"record:{ident}")
+        now_media = media_now.get((entry.kind, entry.slug))
+        if state.entries[ident][3] != (now_media.digest if now_media is not None else "none"):
+            leaves.add(f"media:{ident}")  # its images changed: what shows them is made again
         if state.entries[ident][1] != entry.facts_digest:
             leaves.add(f"facts:{ident}")
         if state.entries[ident][4] != entry.data_digest:

@@ -23,7 +23,7 @@ import secrets
 import shutil
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 MARKER = ".catalogue-output"
@@ -169,12 +169,14 @@ def digest_files(files: Mapping[str, str]) -> str:
     return hasher.hexdigest()
 
 
-def checked_path(out_path: str) -> PurePosixPath:
-    pure = PurePosixPath(out_path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in out_path or "\x00" in out_path \
-            or pure.parts[0] == MARKER:
+def checked_path(out_path: str) -> None:
+    """Refuse an output path that could leave the output folder (or overwrite its marker).
+    Checked on the text, as PurePosixPath would split it (a parse per file cost a second of
+    a 50,000-file rebuild)."""
+    parts = [part for part in out_path.split("/") if part not in ("", ".")]
+    if not out_path or out_path.startswith("/") or ".." in parts or not parts or "\\" in out_path \
+            or "\x00" in out_path or parts[0] == MARKER:
         raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
-    return pure
 
 
 def write_file(folder: Path, out_path: str, data: bytes) -> None:

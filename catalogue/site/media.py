@@ -70,7 +70,7 @@ class ImageAsset:
 
 @dataclass(frozen=True)
 class EntryMedia:
-    """The images of one entry folder, measured; its digest is that of the folder's files."""
+    """The images of one entry folder, measured; its digest is made of them (media_digest)."""
 
     images: Mapping[str, ImageAsset]
     unreadable: frozenset[str]  # image files whose problems were reported
@@ -95,13 +95,18 @@ class EntryMedia:
 def measure_entry(entry: Entry, problems: Problems) -> EntryMedia:
     """Every image file of one entry's folder, measured (and its problems reported)."""
     found = entry_images(entry, problems)
-    return EntryMedia({name: asset for name, asset in found.items() if asset is not None},
-                      frozenset(name for name, asset in found.items() if asset is None),
-                      media_digest(entry), f"{entry.kind}/{entry.slug}")
+    images = {name: asset for name, asset in found.items() if asset is not None}
+    unreadable = frozenset(name for name, asset in found.items() if asset is None)
+    owner = f"{entry.kind}/{entry.slug}"
+    return EntryMedia(images, unreadable, media_digest(owner, images, unreadable), owner)
 
 
-def media_digest(entry: Entry) -> str:
-    return digest("media", PIPELINE_VERSION, entry.digest)
+def media_digest(owner: str, images: Mapping[str, ImageAsset], unreadable: frozenset[str]) -> str:
+    """What the entry's images are made of: each file's name and content digest, sizes and
+    kind (so a text edited beside them leaves it as it was), and whose they are."""
+    return digest("media", PIPELINE_VERSION, owner, *sorted(unreadable),
+                  *(f"{name}:{asset.digest}:{asset.width}x{asset.height}:{asset.has_alpha}:"
+                    f"{'|'.join(v.out_path for v in asset.variants)}" for name, asset in sorted(images.items())))
 
 
 def entry_images(entry: Entry, problems: Problems) -> dict[str, ImageAsset | None]:
