@@ -153,3 +153,23 @@ def test_a_broken_image_is_explained_without_python_object_names(tmp_path: Path)
         [problem] = problems.items
         assert problem.path == name and " object at 0x" not in problem.message and "BytesIO" not in problem.message
         assert problem.message.startswith(("cannot use image: ", "cannot read image: ")), problem.message
+
+
+def test_a_truncated_photo_is_refused_even_where_a_library_allows_them(tmp_path: Path, monkeypatch) -> None:
+    """WeasyPrint, once imported (for a bundle's PDF), sets Pillow to accept truncated files
+    for the whole process."""
+    import io as _io
+
+    from PIL import Image as _Image, ImageFile
+
+    from catalogue.problems import Problems
+    from catalogue.site.media import probe
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    buffer = _io.BytesIO()
+    _Image.effect_noise((300, 200), 60).convert("RGB").save(buffer, "JPEG")
+    (tmp_path / "cut.jpg").write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    problems = Problems()
+    assert probe(tmp_path / "cut.jpg", "cut.jpg", "media", problems) is None
+    assert [p.message for p in problems.items][0].startswith("cannot read image:")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the setting is given back as it was

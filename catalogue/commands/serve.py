@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import mimetypes
 import shutil
 import sys
@@ -350,6 +351,10 @@ def loopback_host(host: str) -> bool:
     return name in _LOOPBACK_NAMES or name.endswith(".localhost")
 
 
+def _warnings_only(record: "logging.LogRecord") -> bool:
+    return record.levelno >= logging.WARNING
+
+
 def _source_language(site: Path) -> str:
     """The site's source language, for the problem box (English where site.yaml says none)."""
     from catalogue.config import load_config
@@ -370,9 +375,10 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None, verbose
 
     from livereload import Server
 
-    if not verbose:  # the web server's request log is noise next to one line per rebuild
+    if not verbose:  # the web server's log is noise next to one line per rebuild
+        # a filter, not a level: livereload sets its logger's level to INFO when it starts
         for name in ("livereload", "tornado.access", "tornado.application", "tornado.general"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).addFilter(_warnings_only)
 
     site = site.resolve()
     temporary = None

@@ -8,14 +8,15 @@ so an unchanged photo is never encoded twice.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import Iterator, Mapping
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from catalogue.content.load import IMAGE_SUFFIXES, KIND_FOLDERS
 from catalogue.content.files import Refusal, check_file, read_input
@@ -138,6 +139,19 @@ def readable_reason(exc: BaseException) -> str:
     return reason or "the file is damaged"
 
 
+@contextlib.contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Pillow set to refuse truncated files while our images decode. The setting is global
+    (ImageFile.LOAD_TRUNCATED_IMAGES), and WeasyPrint turns it on when it is imported: a
+    bundle made with its PDF would otherwise publish a truncated photo."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def open_image(data: bytes, suffix: str) -> Image.Image:
     """An image of the format its suffix names, from its bytes; raises ValueError otherwise."""
     expected = FORMATS[suffix.lower()]
@@ -163,7 +177,7 @@ def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset 
         problems.error(rel, None, None, f"image file {data.message}")
         return None
     try:
-        with open_image(data, path.suffix) as image:
+        with strict_decoding(), open_image(data, path.suffix) as image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 problems.error(rel, None, None, f"image is {width}×{height} pixels; resize it below "
@@ -207,7 +221,7 @@ def encode_image(asset: ImageAsset) -> bytes:
     if isinstance(data, Refusal) or hashlib.sha256(data).hexdigest() != asset.digest:
         raise ImageChanged(asset.rel_path)
     pieces = []
-    with open_image(data, asset.src_path.suffix) as original:
+    with strict_decoding(), open_image(data, asset.src_path.suffix) as original:
         image = ImageOps.exif_transpose(original)
         image = image.convert("RGBA" if asset.has_alpha else "RGB")
         for variant in asset.variants:
