@@ -11,6 +11,7 @@ and then by an evaluator (build/memo.py), which may answer from the build cache.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
@@ -71,14 +72,15 @@ def digest_of(value: object) -> str:
     raise NotDigested(f"{kind.__name__} has no digest: give it one, or pass what it is made of")
 
 
-class Deferred:
+class Deferred(abc.ABC):
     """An argument that stands for a value read when a function needs it (a record kept in
     the build cache): its `digest` is known at once, the value is made by resolve()."""
 
     __slots__ = ()
 
+    @abc.abstractmethod
     def resolve(self) -> Any:
-        raise NotImplementedError
+        """The value it stands for."""
 
 
 class Derived(Generic[T]):

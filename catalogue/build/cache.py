@@ -130,12 +130,7 @@ class Store:
 
     def _damaged(self, exc: Exception) -> None:
         """SQLite found the file broken in the middle of the build: drop it, go on without."""
-        if self.db is not None:
-            try:
-                self.db.close()
-            except sqlite3.Error:
-                pass
-        self.db = None
+        self.close()
         self._remove_files()
         self.warnings.append(f"build cache: the cache file was damaged ({exc}); it was removed and this build "
                              "went on without it")
