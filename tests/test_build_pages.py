@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import page, text_of
 from lxml import etree
 
@@ -128,10 +129,9 @@ def test_event_index_splits_upcoming_and_past_by_build_date(built: Path) -> None
 
 def test_event_page_shows_local_time_offset_and_calendar(built: Path) -> None:
     doc = page(built, "en/events/hoi-thao-che/index.html")
-    times = doc.cssselect(".side time")
-    assert times[0].get("datetime") == "2022-06-14T08:30:00+07:00"
-    assert text_of(times[0]) == "Tuesday, June 14, 2022, 8:30 AM (GMT+07:00)"
-    assert text_of(times[1]) == "Tuesday, June 14, 2022, 4:30 PM (GMT+07:00)"
+    (when,) = doc.cssselect(".side time")  # one day: its hours as one CLDR interval
+    assert when.get("datetime") == "2022-06-14T08:30:00+07:00"
+    assert text_of(when) == "Tuesday, June 14, 2022, 8:30 AM – 4:30 PM (GMT+07:00)"
     assert "Lai Châu, Vietnam" in text_of(doc.cssselect(".side")[0])
     ics_link = doc.cssselect("a[href$='.ics']")[0].get("href")
     ics = (built / "en/events/hoi-thao-che" / ics_link).read_bytes()
@@ -264,3 +264,23 @@ def test_the_root_page_names_the_site_once_in_each_language(built: Path) -> None
     assert title == "Sản phẩm thử" and [o.get("lang") for o in others] == ["en", "ar", "ja"]
     assert all(text_of(o) != title for o in others)
     assert others[1].get("dir") == "rtl" and text_of(others[1]) == "منتجات تجريبية"
+
+
+@pytest.mark.parametrize(("lang", "one_day", "days"), [
+    ("en", "Wednesday, February 24, 2027, 2:00 – 4:30 PM (GMT+07:00)", "Thu, Mar 4 – Sun, Mar 7, 2027"),
+    ("vi", "14:00–16:30 Thứ Tư, 24 tháng 2, 2027 (GMT+07:00)", "Thứ 5, 4 thg 3 – CN, 7 thg 3, 2027"),
+    ("ar", "الأربعاء، 24 فبراير 2027، 2:00–4:30 م (غرينتش+07:00)", "الخميس، 4 – الأحد، 7 مارس، 2027"),
+    ("ja", "2027年2月24日水曜日 14時00分～16時30分 (GMT+07:00)", "2027年3月4日(木)～7日(日)"),
+])
+def test_event_times_are_cldr_intervals(example_public: Path, lang: str, one_day: str, days: str) -> None:
+    """A card says when in one phrase of the locale's interval formats; the page of a one-day
+    event too, while an event over several days lists its start and end with their hours."""
+    online, osaka = "tu-van-xuat-khau-truc-tuyen-thi-truong-trung-dong-2027", "tuan-le-tra-lai-chau-tai-osaka-2027"
+    cards = {card.cssselect(".card-link")[0].get("href").rstrip("/").rsplit("/", 1)[-1]:
+             text_of(card.cssselect(".event-when")[0]) for card in page(example_public, f"{lang}/events/index.html")
+             .cssselect(".event-card")}
+    assert (cards[online], cards[osaka]) == (one_day, days)
+    assert [text_of(t) for t in page(example_public, f"{lang}/events/{online}/index.html").cssselect(".facts time")] \
+        == [one_day]
+    rows = page(example_public, f"{lang}/events/{osaka}/index.html").cssselect(".facts time")
+    assert [t.get("datetime") for t in rows] == ["2027-03-04T10:00:00+09:00", "2027-03-07T18:00:00+09:00"]

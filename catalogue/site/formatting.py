@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Callable
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, get_timezone_gmt
+from babel.dates import format_date, format_datetime, format_interval, format_time, get_timezone_gmt
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
@@ -27,6 +27,16 @@ class EventMoment:
     time: str | None  # None for all-day events
     offset: str | None  # "GMT+07:00", localised
     text: str = ""  # date and time as the locale joins them ("{1} {0}", "{1}، {0}"); the date alone all day
+
+
+@dataclass(frozen=True)
+class EventSpan:
+    """When an event happens, as one phrase of CLDR's interval formats: "Thu, Mar 4 – Sun, Mar 7,
+    2027", "2027年3月4日(木)～7日(日)", or one day with its hours "…, 14:00 – 16:30"."""
+
+    text: str
+    offset: str | None  # shown after the hours of a one-day event
+    whole: bool  # the phrase says all (a day, days, one day's hours): start and end need no rows of their own
 
 
 @functools.lru_cache(maxsize=None)
@@ -110,6 +120,25 @@ class Formatter:
             )
         day = format_date(value, "full", locale=self.locale)
         return EventMoment(iso=value.isoformat(), date=day, time=None, offset=None, text=day)
+
+    def span(self, start: EventTime, end: EventTime | None) -> EventSpan:
+        first = start.value
+        if end is None:
+            moment = self.moment(start)
+            return EventSpan(moment.text, moment.offset, True)
+        last = end.value
+        if isinstance(first, datetime) and isinstance(last, datetime):
+            last = last.astimezone(first.tzinfo)  # the hours as the place of the event has them
+            if last.date() == first.date():
+                hours = format_interval(first, last, "hm" if "h" in self.locale.time_formats["short"].pattern
+                                        else "Hm", tzinfo=first.tzinfo, locale=self.locale)
+                day = format_date(first.date(), "full", locale=self.locale)
+                text = str(self.locale.datetime_formats["full"]).replace("{1}", day).replace("{0}", hours)
+                return EventSpan(text, get_timezone_gmt(first, locale=self.locale), True)
+        timed = isinstance(first, datetime) or isinstance(last, datetime)
+        first = first.date() if isinstance(first, datetime) else first  # days apart: the days say it,
+        last = last.date() if isinstance(last, datetime) else last  # and the rows give the hours
+        return EventSpan(format_interval(first, last, "yMMMEd", locale=self.locale), None, not timed)
 
     def _date_time_pattern(self) -> str:
         """The locale's full date and short time, joined by its own date-time pattern."""

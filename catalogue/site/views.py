@@ -22,7 +22,7 @@ from catalogue.content.facts import EventFacts, ProducerFacts, ProductFacts, Tex
 from catalogue.content.translations import TextLike, first_text, shown_text, status_in
 from catalogue.derive import digest
 from catalogue.site import urls
-from catalogue.site.formatting import EventMoment, Formatter
+from catalogue.site.formatting import EventMoment, EventSpan, Formatter
 from catalogue.site.locales import Language
 from catalogue.site.media import EntryMedia, ImageAsset
 
@@ -139,6 +139,7 @@ class EventCard:
     kind: Label
     start: EventMoment
     end: EventMoment | None
+    span: EventSpan
     place: str
     online: bool
     upcoming: bool
@@ -340,6 +341,7 @@ def event_card(lc: LanguageContext, event: EventFacts, upcoming: bool) -> EventC
         kind=label(lc, "event_kinds", event.event_kind),
         start=lc.fmt.moment(event.start),
         end=lc.fmt.moment(event.end) if event.end else None,
+        span=lc.fmt.span(event.start, event.end),
         place=place,
         online=where.online,
         upcoming=upcoming,
