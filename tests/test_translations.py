@@ -275,3 +275,16 @@ def test_every_count_takes_the_form_cldr_gives_its_number(lang: str) -> None:
             expected = forms[0] if single else forms[order.index(rule(n))] if lang != "en" else \
                 forms[0 if n == 1 else 1]
             assert translations.ngettext(message.id[0], message.id[1], n) == expected, (lang, message.id, n)
+
+
+def test_place_parts_in_another_language_carry_their_language(example_public: Path) -> None:
+    """On the Arabic list of events, the Osaka venue has no Arabic name and is shown in English:
+    that part alone is marked English, left to right; the city and country, in Arabic, are not."""
+    for card in page(example_public, "ar/events/index.html").cssselect(".event-card"):
+        if "tuan-le-tra-lai-chau-tai-osaka-2027" in card.cssselect(".card-link")[0].get("href"):
+            (place,) = card.cssselect(".muted bdi")
+            break
+    marked = place.cssselect("[lang]")
+    assert [(m.get("lang"), m.get("dir"), text_of(m)) for m in marked] == [("en", "ltr", "INTEX Osaka")]
+    assert text_of(place) == "INTEX Osaka، أوساكا، اليابان"
+    assert not page(example_public, "en/events/index.html").cssselect(".event-card .muted bdi [lang]")

@@ -121,7 +121,7 @@ def event_lines(config: SiteConfig, card: EventCard, event: Event, stamp: date) 
     host = urls.absolute(config.base_url, "").split("://", 1)[-1].strip("/")
     return tuple(ics.vevent(uid=f"{event.slug}@{host}", stamp=stamp, start=event.start, end=event.end,
                             summary=card.words.name, description=card.words.summary,
-                            location=event.location.url if event.location.online else card.place,
+                            location=event.location.url if event.location.online else str(card.place),
                             url=urls.absolute(config.base_url, card.path), lang=card.words.lang))
 
 

@@ -78,7 +78,7 @@ def organization_ld(base_url: str, view: ProducerView, district: str) -> dict[st
         data["sameAs"] = [contact.website]
     address: dict[str, Any] = {"@type": "PostalAddress", "addressRegion": district}
     if contact.address:
-        address["streetAddress"] = contact.address
+        address["streetAddress"] = str(contact.address)
     data["address"] = address
     if view.founded:
         data["foundingDate"] = str(view.founded_year)

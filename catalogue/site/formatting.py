@@ -145,7 +145,3 @@ class Formatter:
         joined = str(self.locale.datetime_formats["full"])
         return joined.replace("{1}", self.locale.date_formats["full"].pattern) \
             .replace("{0}", self.locale.time_formats["short"].pattern)
-
-    def place(self, parts: "list[str | None] | tuple[str | None, ...]") -> str:
-        """A venue, a city and a country, separated as the locale separates listed items."""
-        return place_separator(self.locale).join(part for part in parts if part)

@@ -211,7 +211,8 @@ class Renderer:
             og = {"type": "website", "image": cover}
         elif page.kind == "event":
             view = data["event"]
-            organizer = view.organizer_card.words.name if view.organizer_card else view.organizer
+            organizer = view.organizer_card.words.name if view.organizer_card else \
+                str(view.organizer) if view.organizer else None
             blocks.append(ld.event_ld(base, data["record"], view, organizer))
             blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Events"), urls.section(lang, "events")),
                                                    (view.card.words.name, view.card.path)]))

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Literal, Mapping
 
 from babel import Locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from catalogue.config import SiteConfig
 from catalogue.content.codes import Codes
@@ -22,7 +22,7 @@ from catalogue.content.facts import EventFacts, ProducerFacts, ProductFacts, Tex
 from catalogue.content.translations import TextLike, first_text, shown_text, status_in
 from catalogue.derive import digest
 from catalogue.site import urls
-from catalogue.site.formatting import EventMoment, EventSpan, Formatter
+from catalogue.site.formatting import EventMoment, EventSpan, Formatter, place_separator
 from catalogue.site.locales import Language
 from catalogue.site.media import EntryMedia, ImageAsset
 
@@ -108,6 +108,40 @@ _NO_ATTRIBUTES = Markup("")
 
 
 @dataclass(frozen=True)
+class Local:
+    """A venue, a city, an address or an organiser as one page shows it. Where the text is in
+    another language than the page's (a venue written in English only, on the Japanese page),
+    its markup says so, to be read, spoken and hyphenated as what it is. str(): the text."""
+
+    text: str
+    lang: str | None = None  # None: the page's language, or one text written for every language
+    dir: str = "ltr"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __html__(self) -> Markup:
+        if self.lang is None:
+            return escape(self.text)
+        return Markup('<span lang="%s" dir="%s">%s</span>') % (self.lang, self.dir, self.text)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A venue, a city and a country, separated as the page's language separates listed items;
+    each part marked with its own language where it differs. str(): the plain text."""
+
+    parts: tuple[Local, ...]
+    separator: str
+
+    def __str__(self) -> str:
+        return self.separator.join(part.text for part in self.parts)
+
+    def __html__(self) -> Markup:
+        return escape(self.separator).join(part.__html__() for part in self.parts)
+
+
+@dataclass(frozen=True)
 class ProductCard:
     slug: str
     path: str
@@ -140,7 +174,7 @@ class EventCard:
     start: EventMoment
     end: EventMoment | None
     span: EventSpan
-    place: str
+    place: Place
     online: bool
     upcoming: bool
 
@@ -150,7 +184,7 @@ class ContactView:
     phone: str | None
     email: str | None
     website: str | None
-    address: str | None
+    address: Local | None
 
 
 @dataclass(frozen=True)
@@ -195,7 +229,7 @@ class EventView:
     body_words: Words
     markets: tuple[Label, ...]
     products: tuple[ProductCard, ...]
-    organizer: str | None
+    organizer: Local | None
     organizer_card: ProducerCard | None
     registration: str | None
     online_url: str | None
@@ -273,6 +307,18 @@ def local(lc: LanguageContext, value: LocalText | None) -> str | None:
     return value.shown((lc.code, *lc.chain)) if value is not None else None
 
 
+def local_shown(lc: LanguageContext, value: LocalText | None) -> Local | None:
+    """local(), with the language of the text where it is not the page's."""
+    if value is None:
+        return None
+    chain = (lc.code, *lc.chain)
+    lang = value.language_of(chain)
+    language = lc.languages.get(lang) if lang is not None and lang != lc.code else None
+    if language is None:
+        return Local(value.shown(chain))
+    return Local(value.shown(chain), language.code, language.direction)
+
+
 def country_name(lc: LanguageContext, country: str | None) -> str | None:
     if country and len(country) == 2 and country.isalpha():
         return lc.language.locale.territories.get(country.upper(), country)
@@ -333,7 +379,9 @@ def producer_card(lc: LanguageContext, producer: ProducerFacts, product_count: i
 
 def event_card(lc: LanguageContext, event: EventFacts, upcoming: bool) -> EventCard:
     where = event.location
-    place = lc.fmt.place((local(lc, where.venue), local(lc, where.city), country_name(lc, where.country)))
+    country = country_name(lc, where.country)
+    parts = (local_shown(lc, where.venue), local_shown(lc, where.city), Local(country) if country else None)
+    place = Place(tuple(part for part in parts if part is not None and part.text), place_separator(lc.language.locale))
     return EventCard(
         slug=event.slug,
         path=urls.entry(lc.code, "events", event.slug),
@@ -352,7 +400,7 @@ def event_card(lc: LanguageContext, event: EventFacts, upcoming: bool) -> EventC
 
 def contact_view(lc: LanguageContext, producer: Producer) -> ContactView:
     c = producer.contact
-    return ContactView(c.phone, c.email, c.website, local(lc, c.address))
+    return ContactView(c.phone, c.email, c.website, local_shown(lc, c.address))
 
 
 def product_view(lc: LanguageContext, product: Product, media: EntryMedia, producer: Producer | None,
@@ -407,7 +455,7 @@ def event_view(lc: LanguageContext, event: Event, summary: EventCard, products: 
         body_words=body_words(lc, event),
         markets=tuple(label(lc, "markets", m) for m in event.markets),
         products=products,
-        organizer=None if organizer_card else local(lc, event.organizer),
+        organizer=None if organizer_card else local_shown(lc, event.organizer),
         organizer_card=organizer_card,
         registration=event.registration,
         online_url=event.location.url,
