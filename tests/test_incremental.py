@@ -9,6 +9,7 @@ import io
 import multiprocessing.process
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -580,3 +581,19 @@ def test_memory_freed_by_a_big_page_is_given_back() -> None:
     assert len(pinned) == 100
 
 
+
+
+def test_the_libraries_in_every_key_are_read_from_the_packages_metadata() -> None:
+    """Each library the package declares (its PDF extra too) and each library those need is in
+    every key; none is listed by hand, so a new dependency cannot be forgotten. Test tools are not."""
+    import tomllib
+
+    from catalogue.build.keys import shaping_distributions
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["pdf"]]
+    names = {re.match(r"[A-Za-z0-9._-]+", need).group(0).lower() for need in declared}
+    found = set(shaping_distributions())
+    assert names <= found
+    assert {"markupsafe", "pydyf", "tinycss2"} <= found  # what Jinja2 and WeasyPrint need
+    assert not {"pytest", "playwright", "lxml"} & found

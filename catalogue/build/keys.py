@@ -3,13 +3,16 @@ output, and each template with everything it extends, includes or imports.
 
 A page's key is its template's closure key and the digest of its context (see derive.py);
 the context's digest covers the content and settings it is made of, and every derivation
-takes PACKAGE_KEY in, so an upgrade of Python, Jinja2, Markdown, nh3, Babel (and its CLDR
-data), Pillow, PyYAML or of this package makes everything again.
+takes PACKAGE_KEY in, so an upgrade of Python, of this package or of any library it needs
+(Jinja2, Markdown, nh3, Babel and its CLDR data, Pillow, PyYAML, BudouX, WeasyPrint..., and
+what they need in turn) makes everything again.
 """
 
 from __future__ import annotations
 
+import re
 import sys
+import tomllib
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -21,15 +24,59 @@ from catalogue import __version__
 from catalogue.site import speedups
 from catalogue.derive import digest, digest_bytes
 
-# The distributions whose behaviour shows in what a build writes.
-SHAPING_DISTRIBUTIONS = ("Jinja2", "MarkupSafe", "Markdown", "nh3", "Babel", "PyYAML", "Pillow", "segno",
-                         "weasyprint", "pydyf")
+_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+
+
+def _needs(requirements: list[str], extras: tuple[str, ...]) -> list[str]:
+    """The distributions named by requirement strings, those of other extras left out."""
+    names = []
+    for requirement in requirements:
+        marker = requirement.partition(";")[2]
+        extra = _EXTRA.search(marker)
+        if extra is not None and extra.group(1) not in extras:
+            continue
+        found = _NAME.match(requirement)
+        if found:
+            names.append(found.group(1))
+    return names
+
+
+def _own_requirements() -> list[str]:
+    try:
+        return metadata.requires("catalogue") or []
+    except metadata.PackageNotFoundError:  # run from a checkout that was not installed
+        project = Path(__file__).resolve().parent.parent.parent / "pyproject.toml"
+        declared = tomllib.loads(project.read_text(encoding="utf-8"))["project"]
+        return [*declared["dependencies"], *(f'{need}; extra == "{extra}"'
+                                             for extra, needs in declared["optional-dependencies"].items()
+                                             for need in needs)]
+
+
+def shaping_distributions() -> list[str]:
+    """Every distribution this package needs, with its PDF extra, and what they need in turn:
+    any of them may change what a build writes. Read from the installed metadata, so a new
+    dependency is in every key without anyone listing it (the preview's server too: an upgrade
+    of it only makes a needless rebuild)."""
+    seen: dict[str, str] = {}
+    todo = _needs(_own_requirements(), ("pdf",))
+    while todo:
+        name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen[key] = name
+        try:
+            todo.extend(_needs(metadata.requires(name) or [], ()))
+        except metadata.PackageNotFoundError:
+            continue
+    return sorted(seen)
 
 
 def distribution_versions() -> dict[str, str]:
     """Installed version of each distribution that shapes output ("-" where one is absent)."""
     found = {}
-    for name in SHAPING_DISTRIBUTIONS:
+    for name in shaping_distributions():
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
