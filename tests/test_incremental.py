@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import NOW, REPO
 from sitekit import jpeg_bytes, write
 
@@ -597,3 +599,23 @@ def test_the_libraries_in_every_key_are_read_from_the_packages_metadata() -> Non
     assert names <= found
     assert {"markupsafe", "pydyf", "tinycss2"} <= found  # what Jinja2 and WeasyPrint need
     assert not {"pytest", "playwright", "lxml"} & found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True), unique=True, max_size=400),
+       st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True), st.integers(min_value=0))
+def test_a_product_added_changes_one_run_of_the_big_files(slugs: list[str], new: str, at: int) -> None:
+    """The search index and exports are kept as runs of products: every product in one run, in
+    order, and one more product changes its own run only (a run may split in two), so a
+    rebuild after adding a product makes one piece again, not every piece after it."""
+    from catalogue.outputs.files import runs
+
+    before = runs(slugs)
+    assert [slug for run in before for slug in run] == slugs
+    if new in slugs:
+        return
+    after_slugs = slugs[:at % (len(slugs) + 1)] + [new] + slugs[at % (len(slugs) + 1):]
+    after = runs(after_slugs)
+    assert [slug for run in after for slug in run] == after_slugs
+    changed = {tuple(run) for run in after} - {tuple(run) for run in before}
+    assert len(changed) <= 2 and any(new in run for run in changed)

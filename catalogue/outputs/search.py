@@ -202,7 +202,8 @@ def encode(value: object) -> str:
 
 
 def index_script(lang: str, labels: str, items: tuple[str, ...]) -> bytes:
-    """The index file of one language, from its labels and items (each already JSON)."""
+    """The index file of one language, from its labels and items (each already JSON; a piece
+    may be a run of items joined by commas)."""
     head = f'{SCRIPT_PREFIX}{{"v":{INDEX_VERSION},"lang":{encode(lang)},"facets":{encode(list(FACETS))},' \
            f'"labels":{labels},"items":['
     return (head + ",".join(items) + "]}" + SCRIPT_SUFFIX).encode("utf-8")
