@@ -619,3 +619,17 @@ def test_a_product_added_changes_one_run_of_the_big_files(slugs: list[str], new:
     assert [slug for run in after for slug in run] == after_slugs
     changed = {tuple(run) for run in after} - {tuple(run) for run in before}
     assert len(changed) <= 2 and any(new in run for run in changed)
+
+
+def test_runs_at_ten_thousand_products() -> None:
+    """As above on a catalogue's scale: about RUN products a run, one product added near the
+    start changes one run, one removed changes at most two (its run joins the next)."""
+    from catalogue.outputs.files import RUN, runs
+
+    slugs = [f"product-{number:05d}" for number in range(10_000)]
+    before = {tuple(run) for run in runs(slugs)}
+    assert RUN / 2 < 10_000 / len(before) < RUN * 2
+    added = {tuple(run) for run in runs(slugs[:10] + ["product-00009a"] + slugs[10:])}
+    assert len(added - before) == 1
+    removed = {tuple(run) for run in runs(slugs[:10] + slugs[11:])}
+    assert len(removed - before) <= 1 and len(before - removed) <= 2
