@@ -633,3 +633,22 @@ def test_runs_at_ten_thousand_products() -> None:
     assert len(added - before) == 1
     removed = {tuple(run) for run in runs(slugs[:10] + slugs[11:])}
     assert len(removed - before) <= 1 and len(before - removed) <= 2
+
+
+@pytest.mark.parametrize("damage", ["deleted", "foreign"])
+def test_a_lost_or_foreign_row_of_what_uses_a_record_plans_everything(site: Path, tmp_path: Path, damage: str) -> None:
+    """Which outputs use a record is kept one row per leaf. A row gone, or one put there by
+    hand (its seal fails), must not read as "used by nothing": the rebuild plans everything."""
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    with sqlite3.connect(site / CACHE) as db:
+        (key,) = [k for (k,) in db.execute("SELECT key FROM outputs") if k.endswith("#uses/record:product/che-ta-leng")]
+        if damage == "deleted":
+            db.execute("DELETE FROM outputs WHERE key = ?", (key,))
+        else:
+            db.execute("UPDATE outputs SET value = ? WHERE key = ?", (b"[]", key))
+    body(site)
+    again = build(site, out, NOW)
+    assert again.ok and not again.replanned
+    assert "90 °C" in (out / "vi/products/che-ta-leng/index.html").read_text(encoding="utf-8")
+    assert_as_a_cold_build(site, out, tmp_path)

@@ -212,12 +212,16 @@ class Store:
             self.delete(table, bad)
         return found
 
-    def put_many(self, table: str, items: Mapping[str, bytes]) -> None:
-        if self.db is None or not items:
+    def put_many(self, table: str, items: Mapping[str, bytes], clear: str | None = None) -> None:
+        """`items` kept, in one transaction; with `clear`, every other row whose key starts
+        with it removed in the same transaction."""
+        if self.db is None or not items and clear is None:
             return
         rows = [(key, value, self._seal(table, key, value), self.generation) for key, value in sorted(items.items())]
         try:
             self.db.execute("BEGIN")
+            if clear is not None:
+                self.db.execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (clear, clear + "\U0010ffff"))
             self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value, seal, gen) VALUES (?, ?, ?, ?)", rows)
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:

@@ -20,7 +20,7 @@ from catalogue.build.memo import (CachedRecords, MediaMeasures, folder_key, know
 from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
 from catalogue.site.pages import everything
 from catalogue.build.replan import (CachedMedia, PlanState, RecordMissing, RecordSource, decode_media, dependents,
-                                    entry_id, lazy_site, stored_values)
+                                    entry_id, lazy_site, stored_values, users_of, uses_rows)
 from catalogue.build.stages import BuildResult, Clock, LoadedSite
 from catalogue.build.workers import HelperDied, cpu_count
 from catalogue.build.writer import (Manifest, OutputError, OutputLock, Publication, check_output_folder, explain,
@@ -86,10 +86,11 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None, store
     return LoadedSite(config, site, index_site(site, moment), media, languages, theme, catalogues, moment)
 
 
-def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, now: datetime,
+def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, uses: str, now: datetime,
                 problems: Problems) -> tuple[LoadedSite, set[str], list[str]] | None:
     """The site for a rebuild that plans only what changed (see replan.py), with the outputs
-    to plan and the changed entries; None where everything must be planned."""
+    to plan and the changed entries; None where everything must be planned. `uses`: the
+    prefix of the rows saying which outputs use each leaf."""
     if scan.settings != state.settings or set(state.entries) != {f"{k}/{n}" for k, n in scan.folders} \
             or state.index.day != now.date():
         return None
@@ -136,7 +137,9 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, now
             leaves.add(f"facts:{ident}")
         if state.entries[ident][4] != entry.data_digest:
             leaves.add(f"data:{ident}")
-    wanted = {path for leaf in leaves for path in state.dependents.get(leaf, ())}
+    wanted = users_of(store, uses, leaves)
+    if wanted is None:
+        return None
     changed_paths = {f"content/{_FOLDERS[kind]}/{name}/" for kind, name in changed}
     for problem in state.warnings:  # what the unchanged content said, and what the changed says now
         if not any(problem.path.startswith(prefix) for prefix in changed_paths):
@@ -162,16 +165,20 @@ def open_store(root: Path, use_cache: bool, cache_dir: Path | None) -> Store:
     return Store(cache_dir or default_cache(root)) if use_cache else Store(None)
 
 
-def plan_state(loaded: LoadedSite, plan: BuildPlan, scan: InputScan, problems: Problems) -> PlanState:
+def plan_state(loaded: LoadedSite, scan: InputScan, problems: Problems) -> PlanState:
     """What the next build may take from this one's plan."""
     site = loaded.site
     entries = {entry_id(e): (e.digest, e.facts_digest, e.index_digest,
                              _media_digest(loaded, e.kind, e.slug), e.data_digest)
                for table in (site.products, site.producers, site.events) for e in table.values()}
-    uses = dependents([(page.out_path, page.data) for page in plan.pages if page.data is not None]
-                      + [(item.out_path, item.content) for item in plan.files])
     keys = {ident: record_key(loaded.config, ident.split("/", 1)[0], digests[0]) for ident, digests in entries.items()}
-    return PlanState(scan.settings, entries, loaded.index, uses, tuple(problems.warnings), keys)
+    return PlanState(scan.settings, entries, loaded.index, tuple(problems.warnings), keys)
+
+
+def plan_uses(plan: BuildPlan) -> dict[str, tuple[str, ...]]:
+    """For each leaf of the plan's derivations, the outputs that use it."""
+    return dependents([(page.out_path, page.data) for page in plan.pages if page.data is not None]
+                      + [(item.out_path, item.content) for item in plan.files])
 
 
 def _media_digest(loaded: LoadedSite, kind: str, slug: str) -> str:
@@ -238,8 +245,9 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     problems = result.problems
     clock = Clock(result.timings)
     published_key, spare_key = manifest_keys(out_dir)
-    state_key, uses_key, stamp_key = f"{published_key}#plan", f"{published_key}#uses", f"{published_key}#inputs"
-    found = store.get_many("outputs", (published_key, spare_key, state_key, uses_key, stamp_key))
+    state_key, index_key, stamp_key = f"{published_key}#plan", f"{published_key}#index", f"{published_key}#inputs"
+    uses = f"{published_key}#uses"  # then "/" and a leaf: one row per leaf
+    found = store.get_many("outputs", (published_key, spare_key, state_key, index_key, stamp_key))
     published, spare = Manifest.decode(found.get(published_key)), Manifest.decode(found.get(spare_key))
     scan = result.scan = scan_site(root, store, f"{link_style}|{preview}", known, dirty)
     clock("scan")
@@ -250,8 +258,8 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
             problems.extend(list(said))
             result.up_to_date = True
             return
-    state = PlanState.decode(found.get(state_key), found.get(uses_key)) if published is not None else None
-    again = replan_site(root, state, scan, store, now, problems) if state is not None else None
+    state = PlanState.decode(found.get(state_key), found.get(index_key)) if published is not None else None
+    again = replan_site(root, state, scan, store, f"{uses}/", now, problems) if state is not None else None
     if again is not None:
         loaded, wanted, result.changed = again
         result.replanned = True
@@ -299,11 +307,13 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         give_up()
         raise
     state = replanned_state(state, loaded, problems) if again is not None and state is not None else \
-        plan_state(loaded, plan, scan, problems)
-    kept, uses = state.encode()
+        plan_state(loaded, scan, problems)
+    kept, index = state.encode()
     store.put_many("outputs", {published_key: publication.new.encode(), state_key: kept,
                                spare_key: (publication.published or Manifest("")).encode(),
-                               **({uses_key: uses} if again is None else {})})
+                               # the index, and which outputs use what, as a build that planned all made them
+                               **({index_key: index, **uses_rows(f"{uses}/", plan_uses(plan), state.entries)} if again is None else {})},
+                   clear=uses if again is None else None)
     # the next build with the same inputs does nothing, and repeats this one's warnings
     store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
     if again is None:  # what this build's output is made of stays in the cache; nothing else does

@@ -3,7 +3,8 @@
 After each build the plan's state is kept in the store: the settings' digest, each entry's
 digests (its files', its facts', its part of the index), the index itself, and for every
 leaf of every output's derivation (a record, an entry's facts, its images) the outputs that
-use it, found by walking the derivations: nothing listed by hand. A rebuild whose settings,
+use it, found by walking the derivations: nothing listed by hand. Those lists are kept one
+row per leaf: a rebuild reads the rows of the leaves that changed, not all of them. A rebuild whose settings,
 date and set of entries are the same, and whose changed entries left their part of the index
 as it was, is planned with the same functions and gets the same keys, for only the outputs
 using a changed leaf; the others keep the keys the last build gave them. Records it does not
@@ -32,18 +33,15 @@ class PlanState:
     settings: str  # of everything but the content: package, site.yaml, catalogues, templates, assets, edition
     entries: Mapping[str, tuple[str, str, str, str, str]]  # "kind/slug" -> digests: files, facts, index, images, data
     index: SiteIndex
-    dependents: Mapping[str, tuple[str, ...]]  # leaf -> the outputs whose derivation uses it
     warnings: tuple[Problem, ...]  # what the content's check said, to be said again
     record_keys: Mapping[str, str]  # "kind/slug" -> its record's key in the store
 
     def encode(self) -> tuple[bytes, bytes]:
         """Two pieces: what changes at every build (the entries' digests, the warnings), and
-        the rest, the same after a rebuild (written only by a build that planned everything)."""
+        the index, the same after a rebuild (written only by a build that planned everything)."""
         changing = {"settings": self.settings, "entries": self.entries, "records": self.record_keys,
                     "warnings": json.loads(encode(self.warnings))}  # plain already but the warnings
-        lasting = {"index": json.loads(encode(self.index)), "dependents": self.dependents}  # plain but the index
-        return json.dumps(changing, separators=(",", ":")).encode("utf-8"), \
-            json.dumps(lasting, separators=(",", ":")).encode("utf-8")
+        return json.dumps(changing, separators=(",", ":")).encode("utf-8"), encode(self.index)
 
     @staticmethod
     def warnings_in(data: bytes | None) -> "tuple[Problem, ...] | None":
@@ -56,20 +54,45 @@ class PlanState:
             return None
 
     @classmethod
-    def decode(cls, data: bytes | None, uses: bytes | None) -> "PlanState | None":
-        if data is None or uses is None:
+    def decode(cls, data: bytes | None, index: bytes | None) -> "PlanState | None":
+        if data is None or index is None:
             return None
         try:
             changing = decode(data, dict[str, Any])
-            lasting = decode(uses, dict[str, Any])
             return PlanState(from_plain(changing["settings"], str),
                              _digest_rows(changing["entries"], 5),
-                             from_plain(lasting["index"], SiteIndex),
-                             _path_lists(lasting["dependents"]),
+                             decode(index, SiteIndex),
                              from_plain(changing["warnings"], tuple[Problem, ...]),
                              _texts(changing["records"]))
         except (Malformed, TypeError, KeyError):
             return None
+
+
+LEAF_KINDS = ("record", "facts", "data", "media")
+
+
+def uses_rows(prefix: str, uses: Mapping[str, tuple[str, ...]], entries: Iterable[str]) -> dict[str, bytes]:
+    """The outputs using each leaf, one row per leaf, keyed `prefix` + leaf; every leaf of
+    every entry has its row, empty if nothing uses it, so that a row missing is damage."""
+    rows = {f"{prefix}{kind}:{ident}": b"[]" for ident in entries for kind in LEAF_KINDS}
+    rows.update((prefix + leaf, json.dumps(paths, separators=(",", ":")).encode("utf-8")) for leaf, paths in uses.items())
+    return rows
+
+
+def users_of(store: Store, prefix: str, leaves: Iterable[str]) -> set[str] | None:
+    """The outputs using any of `leaves`, from their rows; None where a row is missing or
+    damaged (the store drops a row whose seal fails): then everything is planned."""
+    keys = [prefix + leaf for leaf in leaves]
+    found = store.get_many("outputs", keys)
+    if len(found) != len(keys):
+        return None
+    wanted: set[str] = set()
+    for data in found.values():
+        try:
+            wanted.update(decode(data, list[str]))
+        except Malformed:
+            return None
+    return wanted
 
 
 # The big tables of a plan state, read by hand: the codec's field-by-field reading (from type
@@ -90,17 +113,6 @@ def _digest_rows(raw: Any, width: int) -> dict[str, tuple[str, str, str, str, st
             raise Malformed(f"a row of {width} digests expected for {key!r}")
         rows[key] = tuple(row)
     return rows
-
-
-def _path_lists(raw: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(raw, dict):
-        raise Malformed("not a mapping")
-    lists = {}
-    for key, paths in raw.items():
-        if type(paths) is not list or not all(type(path) is str for path in paths):
-            raise Malformed(f"a list of paths expected for {key!r}")
-        lists[key] = tuple(paths)
-    return lists
 
 
 def entry_id(entry: Any) -> str:
