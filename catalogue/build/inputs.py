@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from operator import attrgetter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
@@ -41,6 +42,9 @@ class InputScan:
     fresh: Mapping[str, str]  # stamp -> content digest, for the folders digested anew
 
 
+_name = attrgetter("name")
+
+
 def _stat_part(entry: os.DirEntry[str]) -> str:
     try:
         info = entry.stat()
@@ -49,12 +53,12 @@ def _stat_part(entry: os.DirEntry[str]) -> str:
         return f"{entry.name}:-"
 
 
-def folder_stamp(path: Path) -> tuple[str, list[str]]:
+def folder_stamp(path: "Path | str") -> tuple[str, list[str]]:
     """(stamp of a folder's files, their names) ; sub-folders are not part of an entry."""
     parts: list[str] = []
     names: list[str] = []
     with os.scandir(path) as found:
-        for item in sorted(found, key=lambda e: e.name):
+        for item in sorted(found, key=_name):
             if item.is_dir(follow_symlinks=False):
                 continue
             parts.append(_stat_part(item))
@@ -135,11 +139,11 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
                 parts.append(f"{item.path}:not a folder:{item.is_symlink()}")
                 continue
             try:
-                stamp, names = folder_stamp(Path(item.path))
+                stamp, names = folder_stamp(item.path)
             except OSError:
                 parts.append(f"{item.path}:unreadable")
                 continue
-            stamps[key] = (Path(item.path), f"{item.is_symlink()}:{stamp}", names)
+            stamps[key] = (kind_folder / item.name, f"{item.is_symlink()}:{stamp}", names)
     found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
     fresh: dict[str, str] = {}
     for (kind, name), (path, stamp, names) in stamps.items():

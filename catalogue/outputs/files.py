@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from catalogue.config import SiteConfig
 from catalogue.content.files import Refusal, read_input
 from catalogue.content.model import Event
-from catalogue.derive import Derived, derive, digest, digest_bytes
+from catalogue.derive import Derived, derive, digest, digest_bytes, digest_of
 from catalogue.outputs import ics
 from catalogue.outputs.exports import catalogue_csv, catalogue_json, csv_row, json_record
 from catalogue.outputs.feeds import FeedEntry, as_datetime, atom
@@ -57,60 +57,75 @@ def runs(slugs: Sequence[str]) -> list[Sequence[str]]:
     return found
 
 
-def _search_run(lc: LanguageContext, *entries: object) -> str:
-    return ",".join(search_item(lc, *entries[at:at + 3]) for at in range(0, len(entries), 3))  # type: ignore[arg-type]
+class Run(tuple):
+    """A run of products as (product, producer, media) triples, flat, with a digest made of
+    theirs once: the same run is an argument of every language's piece."""
+
+    digest: str
 
 
-def _json_run(lc: LanguageContext, config: SiteConfig, *entries: object) -> str:
-    return ",".join(json_record(lc, config, *entries[at:at + 3]) for at in range(0, len(entries), 3))  # type: ignore[arg-type]
+def _runs_of(planner: Planner, entry: Callable[[str], tuple[object, object, object]]) -> list[Run]:
+    made = []
+    for slugs in runs(planner.index.products):
+        run = Run(part for slug in slugs for part in entry(slug))
+        run.digest = digest("run", *map(digest_of, run))
+        made.append(run)
+    return made
 
 
-def _csv_run(lc: LanguageContext, config: SiteConfig, *entries: object) -> str:
-    return "".join(csv_row(lc, config, *entries[at:at + 3]) for at in range(0, len(entries), 3))  # type: ignore[arg-type]
+def _triples(run: tuple[Any, ...]) -> Iterator[tuple[Any, Any, Any]]:
+    return (run[at:at + 3] for at in range(0, len(run), 3))
 
 
-def _per_run(planner: Planner, function: Callable[..., str], args: tuple[object, ...],
-             entry: Callable[[str], tuple[object, object, object]]) -> tuple[Derived[str], ...]:
-    """One stored piece per run of products, made by `function(*args, *entries)`, each entry
-    the (product, producer, media) that `entry` gives for a slug."""
-    return tuple(derive(function, *args, *(part for slug in run for part in entry(slug)), stored=True)
-                 for run in runs(planner.index.products))
+def _search_run(lc: LanguageContext, run: tuple[Any, ...]) -> str:
+    return ",".join(search_item(lc, *triple) for triple in _triples(run))
 
 
-def _whole(planner: Planner) -> Callable[[str], tuple[object, object, object]]:
-    site = planner.site
-    return lambda slug: (site.products[slug], planner.producer_of(slug), planner.entry_media(site.products[slug]))
+def _json_run(lc: LanguageContext, config: SiteConfig, run: tuple[Any, ...]) -> str:
+    return ",".join(json_record(lc, config, *triple) for triple in _triples(run))
+
+
+def _csv_run(lc: LanguageContext, config: SiteConfig, run: tuple[Any, ...]) -> str:
+    return "".join(csv_row(lc, config, *triple) for triple in _triples(run))
+
+
+def _pieces(function: Callable[..., str], args: tuple[object, ...], made: list[Run]) -> tuple[Derived[str], ...]:
+    """One stored piece per run of products, `function(*args, run)`."""
+    return tuple(derive(function, *args, run, stored=True) for run in made)
 
 
 def plan_search(planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
+    site = planner.site
+    made: list[Run] = []
     for lang in planner.edition.languages:
         if not planner.wanted(urls.search_index(lang)):
             continue
+        if not made:
+            made = _runs_of(planner, lambda slug: (site.products[slug], planner.producer_of(slug),
+                                                   planner.entry_media(site.products[slug])))
         lc = planner.lc(lang)
         labels = derive(search_labels, lc, planner.index.facet_counts)
-        yield FileOutput(urls.search_index(lang), derive(index_script, lang, labels,
-                                                         _per_run(planner, _search_run, (lc,), _whole(planner))))
-
-
-def _exported(planner: Planner) -> Callable[[str], tuple[object, object, object]]:
-    """What exports take of a product (no text's body) and of its producer."""
-    site = planner.site
-
-    def entry(slug: str) -> tuple[object, object, object]:
-        product, producer = site.products[slug], planner.producer_of(slug)
-        return planner.data(product), planner.facts(producer) if producer else None, planner.entry_media(product)
-    return entry
+        yield FileOutput(urls.search_index(lang), derive(index_script, lang, labels, _pieces(_search_run, (lc,), made)))
 
 
 def plan_exports(planner: Planner, config: SiteConfig) -> Iterator[FileOutput]:
+    site = planner.site
+
+    def exported(slug: str) -> tuple[object, object, object]:
+        """What exports take of a product (no text's body) and of its producer."""
+        product, producer = site.products[slug], planner.producer_of(slug)
+        return planner.data(product), planner.facts(producer) if producer else None, planner.entry_media(product)
+
+    made: list[Run] = []
     for lang in planner.edition.languages:
         lc = planner.lc(lang)
-        if planner.wanted(urls.data_file(lang, "json")):
-            records = _per_run(planner, _json_run, (lc, config), _exported(planner))
-            yield FileOutput(urls.data_file(lang, "json"), derive(catalogue_json, lc, config, records))
-        if planner.wanted(urls.data_file(lang, "csv")):
-            yield FileOutput(urls.data_file(lang, "csv"), derive(catalogue_csv, _per_run(planner, _csv_run, (lc, config),
-                                                                                        _exported(planner))))
+        json_path, csv_path = urls.data_file(lang, "json"), urls.data_file(lang, "csv")
+        if not made and (planner.wanted(json_path) or planner.wanted(csv_path)):
+            made = _runs_of(planner, exported)
+        if planner.wanted(json_path):
+            yield FileOutput(json_path, derive(catalogue_json, lc, config, _pieces(_json_run, (lc, config), made)))
+        if planner.wanted(csv_path):
+            yield FileOutput(csv_path, derive(catalogue_csv, _pieces(_csv_run, (lc, config), made)))
 
 
 def products_feed(lc: LanguageContext, config: SiteConfig, cards: tuple[ProductCard, ...],
