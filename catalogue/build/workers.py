@@ -107,8 +107,12 @@ def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
                  first: Sequence[Callable[[], None]] = ()) -> RenderFailure | None:
     """Render the pages at `indices`; the main process runs `first`, in order, while the
     helpers start on the pages. The first failure, if any, stops the rest."""
-    batches = [indices[i:i + BATCH] for i in range(0, len(indices), BATCH)]
-    if workers <= 1 or len(batches) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    # few pages (a rebuild after one edit): one per batch, so that a helper renders them,
+    # compiling each language's templates, while this process makes the site-wide files
+    size = BATCH if len(indices) >= BATCH * workers else 1
+    batches = [indices[i:i + size] for i in range(0, len(indices), size)]
+    if workers <= 1 or len(batches) < 2 and not (first and batches) \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return _render_here(job, batches, progress, len(indices), first)
     # the collector must not touch, and so copy, the site the helpers inherit; build() releases it
     keep_alive_objects(collect=True)
