@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
-from conftest import page, text_of
+from conftest import build_ok, page, text_of
+from sitekit import EVENT_ONLINE, text_file, write
 from lxml import etree
 
 SLUG = "che-ta-leng"
@@ -284,3 +286,24 @@ def test_event_times_are_cldr_intervals(example_public: Path, lang: str, one_day
         == [one_day]
     rows = page(example_public, f"{lang}/events/{osaka}/index.html").cssselect(".facts time")
     assert [t.get("datetime") for t in rows] == ["2027-03-04T10:00:00+09:00", "2027-03-07T18:00:00+09:00"]
+
+
+def test_the_event_list_is_paginated_upcoming_first(site: Path) -> None:
+    """With 40 more events (28 to come, 12 past) the list has two pages of at most 36 cards,
+    linked both ways: the first with every upcoming event and the first past ones, the second
+    with the rest of the past, under its heading only."""
+    for number in range(40):
+        day = f"2027-01-{number + 1:02d}" if number < 28 else f"2025-02-{number - 27:02d}"
+        folder = site / "content/events" / f"hoi-cho-{number:02d}"
+        write(folder / "event.yaml", EVENT_ONLINE.replace("start: 2027-03-10", f"start: {day}"))
+        write(folder / "vi.md", text_file(f"Hội chợ {number:02d}", "Trực tuyến.", "Nội dung.\n"))
+    out = build_ok(site)
+    first, second = page(out, "en/events/index.html"), page(out, "en/events/page/2/index.html")
+    assert len(first.cssselect(".event-card")) == 36 and len(second.cssselect(".event-card")) == 42 - 36
+    assert len(first.cssselect("#upcoming-heading ~ .grid .event-card")) == 29  # 28 and the fixture's own
+    assert [text_of(h) for h in second.cssselect("h2")] == ["Past events"]
+    assert not second.cssselect(".event-card:not(.is-past)")
+    base = "https://x.example/en/events/"
+    assert urljoin(base, first.cssselect(".pagination a[rel=next]")[0].get("href")) == base + "page/2/"
+    assert urljoin(base + "page/2/", second.cssselect(".pagination a[rel=prev]")[0].get("href")) == base
+    assert "/en/events/page/2/" in (out / "sitemap.xml").read_text(encoding="utf-8")

@@ -225,8 +225,11 @@ def producer_index_data(cards: tuple[views.ProducerCard, ...], total: int) -> di
     return {"producers": cards, "total": total}
 
 
-def event_index_data(upcoming: tuple[views.EventCard, ...], past: tuple[views.EventCard, ...]) -> dict[str, Any]:
-    return {"upcoming": upcoming, "past": past}
+def event_index_data(cards: tuple[views.EventCard, ...], total: int, upcoming_total: int) -> dict[str, Any]:
+    """A page of the events, upcoming first: the page's cards under their two headings."""
+    return {"upcoming": tuple(card for card in cards if card.upcoming),
+            "past": tuple(card for card in cards if not card.upcoming),
+            "total": total, "upcoming_total": upcoming_total}
 
 
 # --- the page kinds ------------------------------------------------------------------------
@@ -315,13 +318,10 @@ def plan_producer_index(planner: Planner) -> Iterator[Page]:
 
 def plan_event_index(planner: Planner) -> Iterator[Page]:
     index = planner.index
-    alternates = _alternates(planner.edition.languages, lambda lang: urls.section(lang, "events"))
-    for lang in planner.edition.languages:
-        if not planner.wanted(alternates[lang]):
-            continue
-        data = derive(event_index_data, tuple(planner.event_card(lang, s) for s in index.upcoming),
-                      tuple(planner.event_card(lang, s) for s in index.past))
-        yield Page("event_index", lang, alternates[lang], "event_index.html", data, alternates)
+    yield from _paginated(
+        planner, "event_index", "event_index.html", lambda lang: urls.section(lang, "events"),
+        (*index.upcoming, *index.past),
+        lambda lang, cards, total: derive(event_index_data, cards, total, len(index.upcoming)), planner.event_card)
 
 
 def entry_alternates(kind: EntryKind, slug: str, languages: Sequence[str]) -> dict[str, str]:
