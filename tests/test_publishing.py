@@ -43,8 +43,19 @@ def test_product_json_ld_matches_the_record(built: Path) -> None:
     assert sorted(p["value"] for p in product["additionalProperty"] if p.get("propertyID") == "certification") \
         == ["Halal", "Organic"]
     assert props[("OCOP", "OCOP")]["value"] == 4
-    offers = [(o["name"], o["price"], o["priceCurrency"]) for o in product["offers"]]
-    assert offers == [("100 g", "85000", "VND"), ("500 g", "12.5", "USD")]  # "1 kg" has no price
+    offers = [(o["name"], o.get("price"), o.get("priceCurrency"), o.get("description")) for o in product["offers"]]
+    assert offers == [("100 g", "85000", "VND", None), ("500 g", "12.5", "USD", None),
+                      ("1 kg", None, None, "on request")]  # an offer, with no price claimed
+    assert [o.get("availability") for o in product["offers"]] == ["https://schema.org/InStock"] * 2 + [None]
+    for offer in product["offers"]:
+        assert offer["seller"] == {"@id": f"{BASE}en/producers/htx-ta-leng/#organization"}
+        assert offer["eligibleQuantity"] == {"@type": "QuantitativeValue", "minValue": 200, "unitText": "kg"}
+        assert offer["businessFunction"] == "http://purl.org/goodrelations/v1#Sell"
+    bare = json_ld(page(built, "en/products/mac-ca/index.html"))["Product"]  # no pack sizes, no moq
+    assert bare["offers"] == [{"@type": "Offer", "url": f"{BASE}en/products/mac-ca/",
+                               "businessFunction": "http://purl.org/goodrelations/v1#Sell",
+                               "seller": {"@id": f"{BASE}en/producers/htx-ta-leng/#organization"},
+                               "description": "on request"}]
     crumbs = data["BreadcrumbList"]["itemListElement"]
     assert [(c["position"], c["name"], c["item"]) for c in crumbs] == [
         (1, "Home", f"{BASE}en/"), (2, "Products", f"{BASE}en/products/"),

@@ -50,13 +50,37 @@ def product_ld(base_url: str, product: Product, view: ProductView, labels: Mappi
     properties.append({"@type": "PropertyValue", "propertyID": "OCOP", "name": "OCOP",
                        "value": product.ocop.stars, "minValue": 1, "maxValue": 5})
     data["additionalProperty"] = properties
-    offers = [{"@type": "Offer", "name": variant.size, "price": _amount(variant.unit_price.amount),
-               "priceCurrency": variant.unit_price.currency, "url": page_url,
-               "availability": f"{SCHEMA}/InStock"}
-              for variant in product.packaging if variant.unit_price is not None]
-    if offers:
-        data["offers"] = offers
+    data["offers"] = _offers(base_url, product, view, page_url, labels["on_request"])
     return data
+
+
+def _offers(base_url: str, product: Product, view: ProductView, page_url: str, on_request: str) -> list[dict[str, Any]]:
+    """One Offer per pack size, and one for the product where it has none. A trade catalogue
+    often quotes on request: an offer then says so in words, with who sells and the least
+    quantity sold, and claims no price and no stock it does not know."""
+    terms: dict[str, Any] = {"@type": "Offer", "url": page_url, "businessFunction": _SELL}
+    if view.producer:
+        terms["seller"] = {"@id": urls.absolute(base_url, view.producer.path) + "#organization"}
+    if product.moq:
+        terms["eligibleQuantity"] = {"@type": "QuantitativeValue", "minValue": _number(product.moq.quantity),
+                                     "unitText": product.moq.unit}
+    offers = []
+    for variant in product.packaging or (None,):
+        offer = {**terms, "name": variant.size} if variant is not None else dict(terms)
+        price = variant.unit_price if variant is not None else None
+        if price is not None:
+            offer.update(price=_amount(price.amount), priceCurrency=price.currency, availability=f"{SCHEMA}/InStock")
+        else:
+            offer["description"] = on_request
+        offers.append(offer)
+    return offers
+
+
+_SELL = "http://purl.org/goodrelations/v1#Sell"
+
+
+def _number(value: Any) -> int | float:
+    return int(value) if value == int(value) else float(value)
 
 
 def _amount(value: Any) -> str:

@@ -196,7 +196,7 @@ class Renderer:
                       ui.ngettext("%(num)d OCOP star out of 5", "%(num)d OCOP stars out of 5",
                                   product.ocop.stars) % {"num": product.ocop.stars},
                       "hs_code": ui.gettext("HS code"), "shelf_life": ui.gettext("Shelf life"),
-                      "certification": ui.gettext("Certifications")}
+                      "certification": ui.gettext("Certifications"), "on_request": ui.gettext("on request")}
             blocks.append(ld.product_ld(base, product, view, labels))
             blocks.append(ld.breadcrumbs_ld(base, [home, (ui.gettext("Products"), urls.section(lang, "products")),
                                                    (view.card.category.text, view.card.category.path or ""),
