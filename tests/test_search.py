@@ -313,6 +313,10 @@ def test_what_buyers_type_finds_what_the_catalogue_has(tab, site_url: str) -> No
     assert katakana and set(search(page, "まかだみあ")) == katakana  # hiragana and katakana alike
     assert set(search(page, "ﾏｶﾀﾞﾐｱ")) == katakana  # half-width
     assert fold("マカダミア") == fold("まかだみあ")
+    honey_ja = {s for s, name in ja_names.items() if "はちみつ" in name or "蜂蜜" in name}
+    assert honey_ja and honey_ja <= set(search(page, "蜂蜜")) and honey_ja <= set(search(page, "はちみつ"))  # kanji, kana
+    rice = {s for s, name in ja_names.items() if "もち米" in name}
+    assert rice and rice <= set(search(page, "糯米"))
 
 
 def test_a_search_index_that_did_not_load_leaves_the_list_and_says_so(chromium, example_http: str) -> None:

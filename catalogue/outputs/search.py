@@ -8,9 +8,13 @@ the browser, so the index stays plain text.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
+from pathlib import Path
+
+import yaml
 
 from catalogue.content.load import body_text
 from catalogue.content.model import Producer, Product
@@ -145,7 +149,8 @@ def search_item(lc: LanguageContext, product: Product, producer: Producer | None
         "n": own,
         "b": body_words(body_text(product, shown.body)),
         "a": alternates,
-        "k": keywords(lc, product, producer),
+        "k": " ".join(filter(None, (keywords(lc, product, producer),
+                                    other_spellings(lc.code, f"{own} {alternates} {fold(card.words.summary)}")))),
         "f": {facet: codes for facet, codes in values.items() if codes},
     }
     # what a card shows, for the products of other pages that a search brings up
@@ -174,6 +179,24 @@ def keywords(lc: LanguageContext, product: Product, producer: Producer | None) -
     if product.hs_code:
         words.append(product.hs_code)
     return " ".join(dict.fromkeys(folded for folded in (fold(word) for word in words) if folded))
+
+
+@functools.lru_cache(maxsize=None)
+def _spellings(lang: str) -> tuple[tuple[str, ...], ...]:
+    """The words of `lang` written more than one way (data/readings.yaml), folded."""
+    text = (Path(__file__).resolve().parent.parent / "data" / "readings.yaml").read_text(encoding="utf-8")
+    table = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return tuple(tuple(dict.fromkeys(fold(word) for word in words)) for words in (table or {}).get(lang, ()))
+
+
+def other_spellings(lang: str, folded: str) -> str:
+    """The other spellings of the words of `folded` that are written more than one way: the
+    item holding はちみつ is found by 蜂蜜 as well."""
+    found: list[str] = []
+    for words in _spellings(lang):
+        if any(word in folded for word in words):
+            found.extend(word for word in words if word not in folded)
+    return " ".join(found)
 
 
 def search_labels(lc: LanguageContext, counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]) -> str:
