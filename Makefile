@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-tools-stamp
 VNU_DIR := .cache/vnu
 VNU_JAR := $(VNU_DIR)/node_modules/vnu-jar/build/dist/vnu.jar
+BROWSER_TOOLS := .cache/browser-tools
+PUPPETEER := $(BROWSER_TOOLS)/node_modules/puppeteer-core
 
 .PHONY: build serve test check bench clean vnu
 
@@ -37,8 +39,14 @@ $(VNU_JAR):
 
 vnu: $(VNU_JAR)
 
-test: $(TEST_STAMP) $(VNU_JAR)
-	VNU_JAR=$(abspath $(VNU_JAR)) $(BIN)/python -m pytest -q
+# Firefox is driven over WebDriver BiDi by puppeteer-core (it downloads no browser: Debian's
+# firefox-esr is used)
+$(PUPPETEER)/package.json:
+	mkdir -p $(BROWSER_TOOLS)
+	npm install --prefix $(BROWSER_TOOLS) --no-audit --no-fund --ignore-scripts --silent puppeteer-core@25.16.0
+
+test: $(TEST_STAMP) $(VNU_JAR) $(PUPPETEER)/package.json
+	VNU_JAR=$(abspath $(VNU_JAR)) PUPPETEER_DIR=$(abspath $(PUPPETEER)) $(BIN)/python -m pytest -q
 
 bench/.venv/bin/hugo:
 	$(PYTHON) -m venv bench/.venv
