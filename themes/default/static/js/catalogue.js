@@ -46,10 +46,10 @@
   /* Spaced scripts match at the start of a word (as you type); Arabic (whose words take
    * prefixes such as ال) and unspaced scripts match anywhere. */
   var ANYWHERE = /[\u0600-\u06ff\u0750-\u077f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u0e00-\u0e7f]/;
-  function found(field, word) {
-    if (!field) { return false; }
-    return ANYWHERE.test(word) ? field.indexOf(word) >= 0 : (" " + field).indexOf(" " + word) >= 0;
-  }
+  /* A word of the query, made once per search: what to look for in each item's fields (which
+   * setUpSearch keeps with a space in front, so that "at the start of a word" is one indexOf) */
+  function needle(word) { return ANYWHERE.test(word) ? word : " " + word; }
+  function found(field, sought) { return field.indexOf(sought) >= 0; }
   /* One typo (a letter wrong, missing, added, or two swapped) in a word of five letters or
    * more: "hoeny" finds honey. */
   function nearly(a, b) {
@@ -78,22 +78,21 @@
     }
     return false;
   }
-  function score(item, words) {
-    var total = 0;
+  /* weights of a match in the name, other names, keywords, summary, body */
+  var WEIGHTS = [10, 6, 5, 4, 1];
+  function score(item, words, needles, phrase) {
+    var total = 0, fields = item._fields;
     for (var i = 0; i < words.length; i++) {
-      var w = words[i], best = 0;
-      if (found(item.n, w)) { best = 10; }
-      else if (found(item.a, w)) { best = 6; }
-      else if (found(item.k, w)) { best = 5; }
-      else if (found(item.s, w)) { best = 4; }
-      else if (found(item.b, w)) { best = 1; }
-      else if (fuzzy(item, w)) { best = 2; }
+      var sought = needles[i], best = 0;
+      for (var f = 0; f < 5; f++) {
+        if (found(fields[f], sought)) { best = WEIGHTS[f]; break; }
+      }
+      if (!best && fuzzy(item, words[i])) { best = 2; }
       if (!best) { return 0; }
       total += best;
     }
-    var phrase = words.join(" ");
-    if (words.length > 1 && !ANYWHERE.test(phrase)) {  /* the words together, in order */
-      if (found(item.n, phrase)) { total += 20; } else if (found(item.s, phrase) || found(item.a, phrase)) { total += 8; }
+    if (phrase) {  /* the words together, in order */
+      if (found(fields[0], phrase)) { total += 20; } else if (found(fields[3], phrase) || found(fields[1], phrase)) { total += 8; }
     }
     return total;
   }
@@ -188,9 +187,17 @@
         item.f[facet].forEach(function (code) { var w = labelWords[facet + " " + code]; if (w) { extra.push(w); } });
       });
       item.k = ((item.k || "") + " " + extra.join(" ")).trim();
+      item._fields = [" " + item.n, " " + (item.a || ""), " " + item.k, " " + item.s, " " + (item.b || "")];
     });
     facetForm.hidden = false;
     document.querySelectorAll(".facet-links").forEach(function (links) { links.hidden = true; });
+    var options = [];  /* each filter option's box, label and count, found once */
+    index.facets.forEach(function (facet) {
+      facetForm.querySelectorAll("input[name='" + facet + "']").forEach(function (box) {
+        var label = box.closest("label");
+        options.push({ facet: facet, box: box, label: label, count: label.querySelector("[data-count]") });
+      });
+    });
 
     function selected() {
       var chosen = {};
@@ -273,33 +280,37 @@
       var words = terms(input.value), chosen = selected();
       var active = words.length > 0 || index.facets.some(function (facet) { return chosen[facet].length > 0; });
       if (active !== lastActive) { limit = PAGE; lastActive = active; }
-      var scored = [];
-      index.items.forEach(function (item) {
-        var s = words.length ? score(item, words) : 1;
+      var scored = [], needles = words.map(needle), joined = words.join(" ");
+      var phrase = words.length > 1 && !ANYWHERE.test(joined) ? needle(joined) : null;
+      var narrowing = index.facets.some(function (facet) { return chosen[facet].length > 0; });
+      for (var i = 0; i < index.items.length; i++) {
+        var item = index.items[i];
+        var s = words.length ? score(item, words, needles, phrase) : 1;
         item._score = s;
-        if (s && passes(item, chosen, null)) { scored.push(item); }
-      });
+        if (s && (!narrowing || passes(item, chosen, null))) { scored.push(item); }
+      }
       if (words.length) {
         scored.sort(function (a, b) { return b._score - a._score || rank[a.id] - rank[b.id]; });
       }
       show(scored, active);
       /* each option's count: the products the query finds that pass every other facet (one pass) */
-      var counts = {};
-      index.facets.forEach(function (facet) { counts[facet] = {}; });
-      index.items.forEach(function (item) {
-        if (!item._score) { return; }
-        index.facets.forEach(function (facet) {
-          if (!passes(item, chosen, facet)) { return; }
-          (item.f[facet] || []).forEach(function (code) { counts[facet][code] = (counts[facet][code] || 0) + 1; });
-        });
-      });
-      index.facets.forEach(function (facet) {
-        facetForm.querySelectorAll("input[name='" + facet + "']").forEach(function (box) {
-          var n = counts[facet][box.value] || 0;
-          var label = box.closest("label");
-          label.querySelector("[data-count]").textContent = String(n);
-          label.classList.toggle("is-empty", n === 0 && !box.checked);
-        });
+      var counts = {}, facets = index.facets, narrowed = facets.filter(function (facet) { return chosen[facet].length; });
+      facets.forEach(function (facet) { counts[facet] = {}; });
+      for (var at = 0; at < index.items.length; at++) {
+        var one = index.items[at];
+        if (!one._score) { continue; }
+        var all = !narrowed.length || passes(one, chosen, null);
+        for (var f = 0; f < facets.length; f++) {
+          var facet = facets[f];
+          if (!all && !passes(one, chosen, facet)) { continue; }
+          var codes = one.f[facet], tally = counts[facet];
+          if (codes) { for (var c = 0; c < codes.length; c++) { tally[codes[c]] = (tally[codes[c]] || 0) + 1; } }
+        }
+      }
+      options.forEach(function (option) {
+        var n = counts[option.facet][option.box.value] || 0, text = String(n);
+        if (option.count.textContent !== text) { option.count.textContent = text; }
+        option.label.classList.toggle("is-empty", n === 0 && !option.box.checked);
       });
       status.textContent = countText(status, scored.length);
       empty.hidden = scored.length > 0;
