@@ -368,6 +368,16 @@ def test_an_inquiry_is_a_request_for_quotation_sent_any_way_from_anywhere(tab, s
     assert rows[0]["quantity"] == "2 t" and rows[0]["code"] and rows[0]["minimum_order"]
     assert rows[0]["company"] == "'=Gulf Foods"  # never a spreadsheet formula
     assert {r["reference"] for r in rows} == {reference} and rows[0]["email"] == "aisha@example.ae"
+    # printed, it is a request: the office, the reference, the products; not the page's chrome,
+    # its instructions, its buttons or the hints in empty fields
+    page.focus("#buyer [name=email]")
+    page.emulate_media(media="print")
+    assert page.is_visible(".rfq-office") and page.is_visible("#rfq-reference") and page.is_visible("#inquiry-table")
+    assert page.is_hidden(".site-header") and page.is_hidden("main .lead") and page.is_hidden("#inquiry-clear")
+    empty = "#inquiry-table tr[data-product=che-xanh-shan-tuyet-ta-leng] input"
+    assert page.eval_on_selector(empty, "e => getComputedStyle(e, '::placeholder').color") == "rgba(0, 0, 0, 0)"
+    assert page.eval_on_selector("#buyer [name=email]", "e => getComputedStyle(e).outlineStyle") == "none"
+    page.emulate_media(media="screen")
     # emptying asks first: refused, the list stays; accepted, it goes
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.click("#inquiry-clear")
