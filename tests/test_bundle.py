@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import zipfile
@@ -225,6 +226,9 @@ def test_the_pdf_is_tagged_ordered_and_says_its_ratings_in_words(tmp_path: Path)
     assert "/StructTreeRoot" in root and root.get("/Lang") == "en"  # tagged, in its language
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "OCOP stars out of 5" in text  # the rating in words, not only ★
+    cover = reader.pages[0]  # with photos of its products: three images drawn
+    assert len(re.findall(rb"/\w+ Do\b", cover.get_contents().get_data())) == 3
+    assert "Contact the trade office" in cover.extract_text()
     loaded = load_site(REPO, Problems())
     assert loaded is not None
     site = loaded.site
