@@ -220,6 +220,17 @@ def write_photo(path: Path, colour: tuple[int, int, int]) -> None:
     image.save(path, "JPEG", quality=85)
 
 
+def keystroke_report(out: Path) -> str:
+    """One keystroke of the product list's search over the whole index, in Chromium."""
+    try:
+        from search_keystroke import keystrokes
+        found = keystrokes(out)
+    except ImportError:
+        return "search keystroke: not measured (needs the test tools: make test installs them)"
+    return (f"search keystroke at this size: median {statistics.median(found):.1f} ms, slowest {max(found):.1f} ms "
+            f"({len(found)} keystrokes)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, default=10_000)
@@ -253,6 +264,7 @@ def run(args: argparse.Namespace, trash: Trash) -> None:
             continue
         rows.append(("cold full build", cold))
         page_weights = weights_report(bench.out)
+        keystroke = keystroke_report(bench.out)
         bench._undo = []
         rows.append(("warm, nothing changed", bench.step("warm", noop, noop)))
         rows.append(("one product's body edited", bench.step("body", *bench.edit(
@@ -283,6 +295,7 @@ def run(args: argparse.Namespace, trash: Trash) -> None:
         print(f"\nserve, one product's body saved -> reload signal: median {statistics.median(reloads):.3f} s "
               f"(runs: {', '.join(f'{t:.3f}' for t in reloads)})")
     print("\n" + page_weights)
+    print(keystroke)
     if cold_small:
         big = rows[0][1]["ours"]
         print(f"\nlinearity: {args.small} -> {args.products} products took {big / cold_small['ours']:.1f}x the time "
