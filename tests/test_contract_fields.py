@@ -119,23 +119,26 @@ def test_a_rating_older_than_three_years_without_valid_until_is_flagged_and_show
 def test_dates_times_and_places_are_joined_as_each_locale_joins_them(site: Path, tmp_path: Path) -> None:
     from datetime import datetime as _datetime
 
-    from babel.dates import format_date, format_time, get_datetime_format
+    from babel import Locale
+    from babel.dates import format_date, format_interval, get_datetime_format
 
     from catalogue.site.formatting import place_separator
 
     out = build_ok(site, tmp_path / "out")
     start = _datetime.fromisoformat("2022-06-14T08:30:00+07:00")
+    end = _datetime.fromisoformat("2022-06-14T16:30:00+07:00")
     places = {"vi": "Việt Nam", "en": "Vietnam", "ar": "فيتنام", "ja": "ベトナム"}
     for lang in ("vi", "en", "ar", "ja"):
         doc = page(out, f"{lang}/events/hoi-thao-che/index.html")
         when = doc.cssselect(f'time[datetime="{start.isoformat()}"]')[0]
+        # one day: its date and its hours' interval, joined by the locale's date-time pattern
+        skeleton = "hm" if "h" in Locale.parse(lang).time_formats["short"].pattern else "Hm"
         joined = get_datetime_format("full", locale=lang).replace("'", "") \
-            .replace("{0}", format_time(start.time(), "short", locale=lang)) \
+            .replace("{0}", format_interval(start, end, skeleton, tzinfo=start.tzinfo, locale=lang)) \
             .replace("{1}", format_date(start.date(), "full", locale=lang))
         assert text_of(when).startswith(" ".join(joined.split())), (lang, text_of(when), joined)
         assert ", " not in joined or lang in ("en", "vi")  # (ja joins with a space, ar with "، ")
         card = page(out, f"{lang}/events/index.html")
         shown = [text_of(p) for p in card.cssselect(".event-card .muted bdi")]
-        from babel import Locale
         separator = place_separator(Locale.parse(lang))
         assert f"Hội trường Sở Công Thương{separator}Lai Châu{separator}{places[lang]}" in shown, (lang, shown)
