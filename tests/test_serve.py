@@ -100,6 +100,8 @@ def test_the_terminal_shows_one_line_per_rebuild_and_no_request_log(server: str,
     en = site / "content/products/che-ta-leng/en.md"
     en.write_text(en.read_text(encoding="utf-8").replace("ancient trees", "old trees"), encoding="utf-8")
     wait_for(lambda: "old trees" in get(server + "en/products/che-ta-leng/")[1])
+    # the page is published before the rebuild's line is printed: wait for the line too
+    wait_for(lambda: "rebuilt product/che-ta-leng:" in (tmp_path / "serve.log").read_text(encoding="utf-8"))
     log = (tmp_path / "serve.log").read_text(encoding="utf-8")
     rebuilt = [line for line in log.splitlines() if "rebuilt product/che-ta-leng:" in line]
     assert rebuilt and re.fullmatch(r"\[\d\d:\d\d:\d\d\] rebuilt product/che-ta-leng: \d+ of \d+ pages rendered in "
