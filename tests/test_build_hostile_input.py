@@ -463,3 +463,31 @@ def test_the_preview_answers_only_to_loopback_names_and_refuses_nul(site: Path, 
         status, body = get("/_preview/source/site.yaml", host)
         assert status == "403 Forbidden" and b"base_url" not in body, host
     assert get("/vi/%00/index.html".replace("%00", "\x00"), "127.0.0.1")[0] == "400 Bad Request"
+
+
+HOSTILE = '<img src=x onerror="alert(1)">&amp;'
+
+
+def test_places_organisers_and_addresses_are_text_in_every_form(site: Path) -> None:
+    """A venue, a city, an organiser or an address is shown as text, whether written once
+    (no language mark) or per language and shown in another language than the page's (in its
+    own marked span): never as markup, on the event's page, its card, the producer's page."""
+    event = site / "content/events/hoi-thao-che/event.yaml"
+    text = event.read_text(encoding="utf-8")
+    text = text.replace('venue: "Hội trường Sở Công Thương"', f"venue: '{HOSTILE}'")
+    text = text.replace('city: "Lai Châu"', f"city: {{vi: '{HOSTILE}'}}")  # shown in Vietnamese on en pages
+    event.write_text(text, encoding="utf-8")
+    online = site / "content/events/tu-van-nhat-ban/event.yaml"
+    online.write_text(online.read_text(encoding="utf-8").replace('"Cục Xúc tiến thương mại"', f"'{HOSTILE}'"),
+                      encoding="utf-8")
+    producer = site / "content/producers/htx-ta-leng/producer.yaml"
+    producer.write_text(producer.read_text(encoding="utf-8").replace('address: "Bản Tả Lèng"', f"address: {{vi: '{HOSTILE}'}}"),
+                        encoding="utf-8")
+    out = build_ok(site)
+    for rel in ("en/events/hoi-thao-che/index.html", "en/events/index.html", "en/events/tu-van-nhat-ban/index.html",
+                "en/producers/htx-ta-leng/index.html", "vi/events/hoi-thao-che/index.html"):
+        doc = page(out, rel)
+        assert not doc.cssselect("img[onerror]"), rel
+        assert HOSTILE in text_of(doc.cssselect("main")[0]), rel
+    marked = page(out, "en/events/hoi-thao-che/index.html").cssselect(".facts span[lang=vi]")
+    assert [text_of(m) for m in marked] == [HOSTILE]
