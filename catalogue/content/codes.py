@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Mapping
 
-import yaml
+from catalogue.builtin import package_data
 
 BUILTIN_LISTS = ("categories", "certifications", "markets", "event_kinds", "producer_types", "units")
 
@@ -41,8 +40,7 @@ class Codes:
 
 
 def builtin_code_data() -> dict[str, dict[str, dict[str, str]]]:
-    text = resources.files("catalogue").joinpath("data/codes.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data: dict[str, dict[str, dict[str, str]]] = package_data("codes.yaml")
     return data
 
 

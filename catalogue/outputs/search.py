@@ -12,10 +12,8 @@ import functools
 import json
 import re
 import unicodedata
-from pathlib import Path
 
-import yaml
-
+from catalogue.builtin import package_data
 from catalogue.content.load import body_text
 from catalogue.content.model import Producer, Product
 from catalogue.content.translations import shown_text
@@ -184,8 +182,7 @@ def keywords(lc: LanguageContext, product: Product, producer: Producer | None) -
 @functools.lru_cache(maxsize=None)
 def _spellings(lang: str) -> tuple[tuple[str, ...], ...]:
     """The words of `lang` written more than one way (data/readings.yaml), folded."""
-    text = (Path(__file__).resolve().parent.parent / "data" / "readings.yaml").read_text(encoding="utf-8")
-    table = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    table = package_data("readings.yaml")
     return tuple(tuple(dict.fromkeys(fold(word) for word in words)) for words in (table or {}).get(lang, ()))
 
 

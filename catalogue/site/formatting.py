@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,7 +11,7 @@ from decimal import Decimal
 from typing import Callable
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_interval, format_time, get_timezone_gmt
+from babel.dates import format_date, format_interval, format_time, get_timezone_gmt
 from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
 
@@ -37,6 +38,9 @@ class EventSpan:
     text: str
     offset: str | None  # shown after the hours of a one-day event
     whole: bool  # the phrase says all (a day, days, one day's hours): start and end need no rows of their own
+
+
+_QUOTED = re.compile(r"'([^']*)'")
 
 
 @functools.lru_cache(maxsize=None)
@@ -116,7 +120,8 @@ class Formatter:
                 date=format_date(value.date(), "full", locale=self.locale),
                 time=format_time(value.time(), "short", locale=self.locale),
                 offset=get_timezone_gmt(value, locale=self.locale),
-                text=format_datetime(value, self._date_time_pattern(), locale=self.locale),
+                text=self._joined(format_date(value.date(), "full", locale=self.locale),
+                                  format_time(value.time(), "short", locale=self.locale)),
             )
         day = format_date(value, "full", locale=self.locale)
         return EventMoment(iso=value.isoformat(), date=day, time=None, offset=None, text=day)
@@ -133,15 +138,15 @@ class Formatter:
                 hours = format_interval(first, last, "hm" if "h" in self.locale.time_formats["short"].pattern
                                         else "Hm", tzinfo=first.tzinfo, locale=self.locale)
                 day = format_date(first.date(), "full", locale=self.locale)
-                text = str(self.locale.datetime_formats["full"]).replace("{1}", day).replace("{0}", hours)
+                text = self._joined(day, hours)
                 return EventSpan(text, get_timezone_gmt(first, locale=self.locale), True)
         timed = isinstance(first, datetime) or isinstance(last, datetime)
         first = first.date() if isinstance(first, datetime) else first  # days apart: the days say it,
         last = last.date() if isinstance(last, datetime) else last  # and the rows give the hours
         return EventSpan(format_interval(first, last, "yMMMEd", locale=self.locale), None, not timed)
 
-    def _date_time_pattern(self) -> str:
-        """The locale's full date and short time, joined by its own date-time pattern."""
-        joined = str(self.locale.datetime_formats["full"])
-        return joined.replace("{1}", self.locale.date_formats["full"].pattern) \
-            .replace("{0}", self.locale.time_formats["short"].pattern)
+    def _joined(self, day: str, hours: str) -> str:
+        """A date and a time (or hours) as the locale joins them: its full date-time pattern,
+        "{1}, {0}", "{1} {0}", "{1} 'um' {0}", with its quoted words unquoted ('' is ')."""
+        glue = _QUOTED.sub(lambda found: found.group(1) or "'", str(self.locale.datetime_formats["full"]))
+        return glue.replace("{1}", day).replace("{0}", hours)
