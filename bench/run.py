@@ -223,12 +223,11 @@ def write_photo(path: Path, colour: tuple[int, int, int]) -> None:
 def keystroke_report(out: Path) -> str:
     """One keystroke of the product list's search over the whole index, in Chromium."""
     try:
-        from search_keystroke import keystrokes
+        from search_keystroke import keystrokes, report
         found = keystrokes(out)
     except ImportError:
         return "search keystroke: not measured (needs the test tools: make test installs them)"
-    return (f"search keystroke at this size: median {statistics.median(found):.1f} ms, slowest {max(found):.1f} ms "
-            f"({len(found)} keystrokes)")
+    return report(*found).replace("search keystroke:", "search keystroke at this size:", 1)
 
 
 def main() -> int:

@@ -432,3 +432,20 @@ def test_a_search_finds_products_of_every_page_of_the_list(tab, big_site: Path) 
     page.uncheck("input[name=category][value=food]")
     page.wait_for_timeout(300)
     assert len(visible(page)) == 36 and page.is_visible("#server-pages")
+
+
+def test_the_view_reaches_the_address_even_when_the_buyer_leaves_at_once(tab, example_http: str) -> None:
+    """The address is written just after the results are shown; leaving first writes it too."""
+    page, _ = tab
+    page.goto(index_url(example_http, "en"))
+    page.evaluate("""() => {
+      const form = document.getElementById('product-search');
+      form.querySelector('input[name=q]').value = 'honey';
+      form.dispatchEvent(new Event('submit', {cancelable: true}));
+      location.href = '../';
+    }""")
+    page.wait_for_url(example_http + "en/")
+    page.go_back()
+    page.wait_for_url(re.compile(r"/en/products/"))
+    assert "q=honey" in page.url
+    assert page.input_value("input[name=q]") == "honey"

@@ -50,51 +50,58 @@
    * setUpSearch keeps with a space in front, so that "at the start of a word" is one indexOf) */
   function needle(word) { return ANYWHERE.test(word) ? word : " " + word; }
   function found(field, sought) { return field.indexOf(sought) >= 0; }
-  /* One typo (a letter wrong, missing, added, or two swapped) in a word of five letters or
-   * more: "hoeny" finds honey. */
-  function nearly(a, b) {
-    var la = a.length, lb = b.length;
-    if (Math.abs(la - lb) > 1 || a === b) { return a === b; }
+  /* One typo (a letter wrong, missing, added, or two swapped) between `a` and the first `lb`
+   * letters of `b`, in a word of five letters or more: "hoeny" finds honey. Letter by letter,
+   * without cutting strings: a keystroke tries every word of the catalogue. */
+  function nearly(a, b, lb) {
+    var la = a.length;
+    if (la - lb > 1 || lb - la > 1) { return false; }
     var i = 0;
-    while (i < la && i < lb && a[i] === b[i]) { i++; }
+    while (i < la && i < lb && a.charCodeAt(i) === b.charCodeAt(i)) { i++; }
     if (la === lb) {
-      return a.slice(i + 1) === b.slice(i + 1) ||
-        (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+      return same(a, i + 1, b, i + 1, la - i - 1) ||
+        (i + 1 < la && a.charCodeAt(i) === b.charCodeAt(i + 1) && a.charCodeAt(i + 1) === b.charCodeAt(i) &&
+         same(a, i + 2, b, i + 2, la - i - 2));
     }
-    return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+    return la > lb ? same(a, i + 1, b, i, lb - i) : same(a, i, b, i + 1, la - i);
   }
-  function wordsOf(item) {
-    if (!item._words) { item._words = (item.n + " " + (item.a || "") + " " + (item.k || "") + " " + item.s).split(" "); }
-    return item._words;
+  function same(a, from, b, at, count) {
+    for (var k = 0; k < count; k++) { if (a.charCodeAt(from + k) !== b.charCodeAt(at + k)) { return false; } }
+    return true;
   }
-  function fuzzy(item, word) {
-    if (word.length < 5 || ANYWHERE.test(word)) { return false; }
-    var words = wordsOf(item);
-    for (var i = 0; i < words.length; i++) {
-      var other = words[i];
-      if (other.length >= 4 && (nearly(word, other) || (other.length > word.length && nearly(word, other.slice(0, word.length))))) {
-        return true;
-      }
-    }
-    return false;
+  /* Whether a word of an item is one typo from the query's word (or starts with such a word) */
+  function near(word, other) {
+    return other.length >= 4 && (nearly(word, other, other.length) ||
+                                 (other.length > word.length && nearly(word, other, word.length)));
   }
+  function typoAllowed(word) { return word.length >= 5 && !ANYWHERE.test(word); }
   /* weights of a match in the name, other names, keywords, summary, body */
   var WEIGHTS = [10, 6, 5, 4, 1];
-  function score(item, words, needles, phrase) {
-    var total = 0, fields = item._fields;
-    for (var i = 0; i < words.length; i++) {
-      var sought = needles[i], best = 0;
-      for (var f = 0; f < 5; f++) {
-        if (found(fields[f], sought)) { best = WEIGHTS[f]; break; }
-      }
-      if (!best && fuzzy(item, words[i])) { best = 2; }
-      if (!best) { return 0; }
-      total += best;
+  /* The words of a query found in an item (their weights summed; 0: one is missing), and
+   * a bonus for the words together, in order */
+  function score(item, at, weights, phrase) {
+    var total = 0, least = 10;
+    for (var w = 0; w < weights.length; w++) {
+      var one = weights[w][at];
+      if (!one) { return 0; }
+      total += one;
+      if (one < least) { least = one; }
     }
-    if (phrase) {  /* the words together, in order */
-      if (found(fields[0], phrase)) { total += 20; } else if (found(fields[3], phrase) || found(fields[1], phrase)) { total += 8; }
+    /* the phrase can be in a field only if each word is: its best field is that one or better */
+    if (phrase && least >= WEIGHTS[3]) {
+      var fields = item._fields;
+      if (least === WEIGHTS[0] && found(fields[0], phrase)) { total += 20; } else if (found(fields[3], phrase) || found(fields[1], phrase)) { total += 8; }
     }
     return total;
+  }
+  /* The first place in a sorted list at which `word` would go */
+  function lowerBound(list, word) {
+    var low = 0, high = list.length;
+    while (low < high) {
+      var middle = (low + high) >> 1;
+      if (list[middle] < word) { low = middle + 1; } else { high = middle; }
+    }
+    return low;
   }
 
   /* --- filters: open beside the list on wide screens, behind their button on phones -- */
@@ -115,10 +122,15 @@
   }
 
   /* --- counts: the catalogue's plural forms, chosen by the language's CLDR rules ---- */
+  var pluralRules = null;  /* the page language's, made once: making them costs more than a search */
+  function pluralOf(n) {
+    if (!window.Intl || !Intl.PluralRules) { return n === 1 ? "one" : "other"; }
+    pluralRules = pluralRules || new Intl.PluralRules(document.documentElement.lang || "en");
+    return pluralRules.select(n);
+  }
   function countText(element, n) {
     var forms = JSON.parse(element.getAttribute("data-plural") || "{}");
-    var lang = document.documentElement.lang || "en";
-    var category = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(n) : (n === 1 ? "one" : "other");
+    var category = pluralOf(n);
     return (forms[category] || forms.other || "{n}").replace("{n}", String(n));
   }
   window.catalogueCountText = countText;  /* the page's own rule, for whoever needs a count */
@@ -174,13 +186,11 @@
     var empty = document.getElementById("no-results");
     var cards = {};
     list.querySelectorAll("[data-product]").forEach(function (card) { cards[card.getAttribute("data-product")] = card; });
-    var rank = {};  /* site order, looked up in one step while sorting */
     var labelWords = {};  /* "facet code" -> the folded label of the page's language, made once */
     Object.keys(index.labels || {}).forEach(function (facet) {
       Object.keys(index.labels[facet]).forEach(function (code) { labelWords[facet + " " + code] = fold(index.labels[facet][code]); });
     });
     index.items.forEach(function (item, i) {
-      rank[item.id] = i;
       item.s = fold(item.t || "");  /* the index holds the summary once, as shown */
       var extra = [];
       Object.keys(item.f).forEach(function (facet) {
@@ -189,6 +199,76 @@
       item.k = ((item.k || "") + " " + extra.join(" ")).trim();
       item._fields = [" " + item.n, " " + (item.a || ""), " " + item.k, " " + item.s, " " + (item.b || "")];
     });
+    /* The index's words, each once with the items using it and the best field it is in there
+     * (item * 8 + field), and sorted: a word typed is then a range of that list, found by
+     * halving, and a keystroke costs what it finds, not the size of the catalogue. Made just
+     * after the page is ready, a thousand items at a time (or by the first search, if that
+     * comes first). */
+    var vocabulary = new Map(), sortedWords = null, typoWords = null, added = 0;
+    function addWords(upTo) {
+      for (; added < upTo; added++) {
+        var fields = index.items[added]._fields, use = added * 8;
+        for (var f = 0; f < 5; f++) {
+          var inField = fields[f].split(" ");
+          for (var w = 0; w < inField.length; w++) {
+            var word = inField[w];
+            if (!word) { continue; }
+            var users = vocabulary.get(word);
+            if (!users) { vocabulary.set(word, [use + f]); } else if (users[users.length - 1] >> 3 !== added) { users.push(use + f); }
+          }
+        }
+      }
+    }
+    function knownWords() {
+      if (!sortedWords) {
+        addWords(index.items.length);
+        sortedWords = Array.from(vocabulary.keys()).sort();
+        typoWords = sortedWords.filter(function (word) {  /* in a name, keyword or summary */
+          return word.length >= 4 && vocabulary.get(word).some(function (use) { return (use & 7) < 4; });
+        });
+        form.setAttribute("data-ready", String(Math.round(performance.now())));  /* ms after the page began */
+      }
+      return vocabulary;
+    }
+    function addSome() {  /* a thousand items a task: the page answers meanwhile */
+      if (sortedWords) { return; }
+      addWords(Math.min(index.items.length, added + 1000));
+      setTimeout(added < index.items.length ? addSome : knownWords, 0);
+    }
+    setTimeout(addSome, 0);
+    /* One word of a query: each item's weight for it (0: not found), kept for the keystrokes
+     * that follow. Spaced scripts match at the start of a word, the others anywhere in one;
+     * failing that, one typo away in a name, keyword or summary weighs 2. */
+    var weightsFound = new Map();
+    function weightsOf(word) {
+      if (weightsFound.has(word)) { return weightsFound.get(word); }
+      if (weightsFound.size >= 64) { weightsFound.clear(); }
+      var known = knownWords(), weights = new Uint8Array(index.items.length);
+      function take(users) {
+        for (var u = 0; u < users.length; u++) {
+          var at = users[u] >> 3, weight = WEIGHTS[users[u] & 7];
+          if (weight > weights[at]) { weights[at] = weight; }
+        }
+      }
+      function takeTypo(users) {
+        for (var u = 0; u < users.length; u++) {
+          if ((users[u] & 7) < 4 && !weights[users[u] >> 3]) { weights[users[u] >> 3] = 2; }
+        }
+      }
+      if (ANYWHERE.test(word)) {
+        known.forEach(function (users, other) { if (other.indexOf(word) >= 0) { take(users); } });
+      } else {
+        for (var at = lowerBound(sortedWords, word); at < sortedWords.length && sortedWords[at].lastIndexOf(word, 0) === 0; at++) {
+          take(known.get(sortedWords[at]));
+        }
+        if (typoAllowed(word)) {  /* after every exact match: a typo never outweighs one */
+          var typos = typoWords.filter(function (other) { return near(word, other); });
+          typos.forEach(function (other) { takeTypo(known.get(other)); });
+        }
+      }
+      weightsFound.set(word, weights);
+      return weights;
+    }
     facetForm.hidden = false;
     document.querySelectorAll(".facet-links").forEach(function (links) { links.hidden = true; });
     var options = [];  /* each filter option's box, label and count, found once */
@@ -198,6 +278,20 @@
         options.push({ facet: facet, box: box, label: label, count: label.querySelector("[data-count]") });
       });
     });
+    /* each item's options, facet by facet, found once; and each option's facet */
+    var optionAt = new Map(), optionFacet = options.map(function (option) { return index.facets.indexOf(option.facet); });
+    options.forEach(function (option, k) { optionAt.set(option.facet + " " + option.box.value, k); });
+    for (var it = 0; it < index.items.length; it++) {
+      var item = index.items[it], ids = [];
+      for (var fi = 0; fi < index.facets.length; fi++) {
+        var codes = item.f[index.facets[fi]] || [];
+        for (var ci = 0; ci < codes.length; ci++) {
+          var k = optionAt.get(index.facets[fi] + " " + codes[ci]);
+          if (k !== undefined) { ids.push(k); }
+        }
+      }
+      item._options = ids;
+    }
 
     function selected() {
       var chosen = {};
@@ -247,7 +341,7 @@
         if (item.l) { el.lang = item.l[0]; el.dir = item.l[1]; }
       });
       var starsBox = card.querySelector(".stars");
-      var category_of_n = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en").select(stars) : "other";
+      var category_of_n = pluralOf(stars);
       starsBox.setAttribute("aria-label", (starForms[category_of_n] || starForms.other || "{n}").replace("{n}", String(stars)));
       starsBox.querySelector(".stars-on").textContent = "★".repeat(stars);
       starsBox.querySelector(".stars-off").textContent = "★".repeat(Math.max(0, 5 - stars));
@@ -263,15 +357,20 @@
       return made[item.id];
     }
     function show(scored, active) {
-      list.textContent = "";
-      if (!active) {  /* as the page was made: its own cards, its own pages */
+      if (!active) {
+        list.textContent = "";  /* as the page was made: its own cards, its own pages */
         serverOrder.forEach(function (slug) { cards[slug].hidden = false; list.appendChild(cards[slug]); });
         if (serverPages) { serverPages.hidden = false; }
         if (more) { more.hidden = true; }
         return;
       }
-      var shown = template ? scored.slice(0, limit) : scored.filter(function (item) { return cards[item.id]; });
-      shown.forEach(function (item) { var card = cardOf(item); card.hidden = false; list.appendChild(card); });
+      var shown = (template ? scored.slice(0, limit) : scored.filter(function (item) { return cards[item.id]; })).map(cardOf);
+      var children = list.children, same = children.length === shown.length;
+      for (var c = 0; same && c < shown.length; c++) { same = children[c] === shown[c] && !shown[c].hidden; }
+      if (!same) {  /* typing on often finds the same first cards: then the list is left alone */
+        list.textContent = "";
+        shown.forEach(function (card) { card.hidden = false; list.appendChild(card); });
+      }
       if (serverPages) { serverPages.hidden = true; }
       if (more) { more.hidden = !template || scored.length <= limit; }
       refreshButtons();
@@ -280,35 +379,38 @@
       var words = terms(input.value), chosen = selected();
       var active = words.length > 0 || index.facets.some(function (facet) { return chosen[facet].length > 0; });
       if (active !== lastActive) { limit = PAGE; lastActive = active; }
-      var scored = [], needles = words.map(needle), joined = words.join(" ");
+      var scored = [], joined = words.join(" ");
       var phrase = words.length > 1 && !ANYWHERE.test(joined) ? needle(joined) : null;
       var narrowing = index.facets.some(function (facet) { return chosen[facet].length > 0; });
+      var weights = words.map(weightsOf), byScore = {};
       for (var i = 0; i < index.items.length; i++) {
         var item = index.items[i];
-        var s = words.length ? score(item, words, needles, phrase) : 1;
+        var s = words.length ? score(item, i, weights, phrase) : 1;
         item._score = s;
-        if (s && (!narrowing || passes(item, chosen, null))) { scored.push(item); }
+        if (s && (!narrowing || passes(item, chosen, null))) { (byScore[s] || (byScore[s] = [])).push(item); }
       }
-      if (words.length) {
-        scored.sort(function (a, b) { return b._score - a._score || rank[a.id] - rank[b.id]; });
-      }
+      /* best score first, then in the site's order (the order of the index): one pass, no sort */
+      Object.keys(byScore).map(Number).sort(function (a, b) { return b - a; }).forEach(function (s) {
+        for (var b = 0, bucket = byScore[s]; b < bucket.length; b++) { scored.push(bucket[b]); }
+      });
       show(scored, active);
       /* each option's count: the products the query finds that pass every other facet (one pass) */
-      var counts = {}, facets = index.facets, narrowed = facets.filter(function (facet) { return chosen[facet].length; });
-      facets.forEach(function (facet) { counts[facet] = {}; });
+      var tally = new Int32Array(options.length), facets = index.facets;
+      var narrowed = facets.some(function (facet) { return chosen[facet].length; });
       for (var at = 0; at < index.items.length; at++) {
         var one = index.items[at];
         if (!one._score) { continue; }
-        var all = !narrowed.length || passes(one, chosen, null);
-        for (var f = 0; f < facets.length; f++) {
-          var facet = facets[f];
-          if (!all && !passes(one, chosen, facet)) { continue; }
-          var codes = one.f[facet], tally = counts[facet];
-          if (codes) { for (var c = 0; c < codes.length; c++) { tally[codes[c]] = (tally[codes[c]] || 0) + 1; } }
+        var all = !narrowed || passes(one, chosen, null), ids = one._options, facet = -1, counted = all;
+        for (var c = 0; c < ids.length; c++) {
+          if (!all && optionFacet[ids[c]] !== facet) {  /* passes every facet but this one? */
+            facet = optionFacet[ids[c]];
+            counted = passes(one, chosen, facets[facet]);
+          }
+          if (counted) { tally[ids[c]]++; }
         }
       }
-      options.forEach(function (option) {
-        var n = counts[option.facet][option.box.value] || 0, text = String(n);
+      options.forEach(function (option, k) {
+        var n = tally[k], text = String(n);
         if (option.count.textContent !== text) { option.count.textContent = text; }
         option.label.classList.toggle("is-empty", n === 0 && !option.box.checked);
       });
@@ -319,14 +421,25 @@
     if (more) {
       more.querySelector("button").addEventListener("click", function () { limit += PAGE; apply(false); });
     }
+    /* The view goes into the address just after the results are shown (the browser's history
+     * is slow to write, and a buyer typing needs only the last); leaving the page writes it too. */
+    var pendingHash = null, stateTimer = null;
     function writeState(query, chosen) {
       var params = new URLSearchParams();
       if (query.trim()) { params.set("q", query.trim()); }
       index.facets.forEach(function (facet) { chosen[facet].forEach(function (code) { params.append(facet, code); }); });
-      var hash = params.toString();
-      var url = location.href.split("#")[0].split("?")[0] + (hash ? "#" + hash : "");
+      pendingHash = params.toString();
+      if (stateTimer === null) { stateTimer = setTimeout(flushState, 40); }
+    }
+    function flushState() {
+      clearTimeout(stateTimer);
+      stateTimer = null;
+      if (pendingHash === null) { return; }
+      var hash = pendingHash, url = location.href.split("#")[0].split("?")[0] + (hash ? "#" + hash : "");
+      pendingHash = null;
       try { history.replaceState(null, "", url); } catch (e) { location.replace(hash ? "#" + hash : "#"); }
     }
+    window.addEventListener("pagehide", flushState);
     function readState() {
       var params = new URLSearchParams(location.hash.replace(/^#/, ""));
       var fromQuery = new URLSearchParams(location.search);
@@ -343,7 +456,7 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); apply(true); });
     facetForm.addEventListener("change", function () { apply(true); });
     facetForm.addEventListener("reset", function () { setTimeout(function () { apply(true); }, 0); });
-    window.addEventListener("hashchange", function () { readState(); apply(false); });
+    window.addEventListener("hashchange", function () { pendingHash = null; readState(); apply(false); });
     readState();
     apply(false);
   }
