@@ -361,6 +361,14 @@ def test_a_damaged_or_hand_made_cache_row_is_dropped_and_runs_no_code(site: Path
     assert_as_a_cold_build(site, out, tmp_path)
 
 
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def test_a_truncated_cached_photo_is_not_published(site: Path, tmp_path: Path) -> None:
     """Resized photos are cache values too, sealed like the rest."""
     out = tmp_path / "out"
@@ -368,7 +376,8 @@ def test_a_truncated_cached_photo_is_not_published(site: Path, tmp_path: Path) -
     shutil.rmtree(out)
     with sqlite3.connect(site / CACHE) as db:
         rows = [(key, value) for key, value, _ in db.execute("SELECT key, value, seal FROM values_")
-                if value[:1] == b"b"]  # bytes: the resized photos (the other values are text)
+                if value[:1] == b"b" and not _utf8(value[1:])]
+        # bytes that are not text: the resized photos (the others are text, or runs of the indexes)
         assert len(rows) == 2
         for key, value in rows:
             db.execute("UPDATE values_ SET value=? WHERE key=?", (value[: len(value) // 3], key))
@@ -652,3 +661,55 @@ def test_a_lost_or_foreign_row_of_what_uses_a_record_plans_everything(site: Path
     assert again.ok and not again.replanned
     assert "90 °C" in (out / "vi/products/che-ta-leng/index.html").read_text(encoding="utf-8")
     assert_as_a_cold_build(site, out, tmp_path)
+
+
+def test_a_process_building_again_and_again_makes_what_a_cold_build_makes(site: Path, tmp_path: Path) -> None:
+    """The preview keeps store rows, the plan state and compiled templates in memory between
+    its builds (Recall): after each kind of edit, one after the other, its output is a cold
+    build's."""
+    from catalogue.build.recall import Recall
+
+    recall = Recall()
+    published = site.parent / "published"
+    assert build(site, published, NOW, recall=recall).ok
+    for name in ("body_there_and_back", "template", "body", "catalogue_string", "producer_name", "base_template",
+                 "photo_replaced", "partial_template", "code_label", "deleted_product",
+                 "override_added_then_removed"):
+        EDITS[name](site)
+        again = build(site, published, NOW, recall=recall)
+        assert again.ok, (name, [p.format() for p in again.problems.sorted()])
+        cold = tmp_path / name
+        assert build(site, cold, NOW, use_cache=False).ok
+        assert snapshot(published) == snapshot(cold), name
+    assert recall.rows.size > 0  # it did keep rows
+
+
+def test_builds_of_another_process_between_a_preview_s_builds_are_seen(site: Path, tmp_path: Path) -> None:
+    """Another process (a `build` run beside the preview) writes the same folder and cache:
+    what the preview keeps in memory must not hide it."""
+    from catalogue.build.recall import Recall
+
+    recall = Recall()
+    published = site.parent / "published"
+    assert build(site, published, NOW, recall=recall).ok
+    for step, name in enumerate(("body_there_and_back", "template", "body", "producer_name", "photo_replaced")):
+        EDITS[name](site)
+        again = build(site, published, NOW, recall=recall if step % 2 else None)
+        assert again.ok, (name, [p.format() for p in again.problems.sorted()])
+        cold = tmp_path / name
+        assert build(site, cold, NOW, use_cache=False).ok
+        assert snapshot(published) == snapshot(cold), name
+
+
+def test_rows_kept_in_memory_stay_within_their_bound() -> None:
+    from catalogue.build.cache import RowMemory
+
+    memory = RowMemory(limit=800)
+    for n in range(10):
+        memory.put("values_", f"k{n}", bytes(90))
+    memory.put("outputs", "manifest", b"x")  # a row whose key is not its content's: never kept
+    memory.put("values_", "big", bytes(101))  # over an eighth of the bound: not kept
+    assert memory.size <= 800 and memory.get("values_", "k9") is not None and memory.get("values_", "k0") is None
+    assert memory.get("outputs", "manifest") is None and memory.get("values_", "big") is None
+    memory.drop("values_", "k9")
+    assert memory.get("values_", "k9") is None and memory.size == sum(len(v) for v in memory.rows.values())

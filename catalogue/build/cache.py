@@ -71,11 +71,49 @@ def load_secret() -> bytes | None:
         return None
 
 
-class Store:
-    """A sealed key -> bytes store in one SQLite file. Never raises for what is in the file."""
+class RowMemory:
+    """Rows a process that builds again and again (the preview) keeps in memory, from the
+    tables whose keys are digests of what their rows are made of (records, values): a key
+    always holds the same bytes, so a row kept is never stale. Only rows verified or written
+    by this process; bounded in bytes, the oldest going first."""
 
-    def __init__(self, folder: Path | None, secret: bytes | None = None, generation: int | None = None):
+    TABLES = ("records", "values_")
+
+    def __init__(self, limit: int = 768 << 20):
+        self.rows: dict[tuple[str, str], bytes] = {}
+        self.size = 0
+        self.limit = limit
+
+    def get(self, table: str, key: str) -> bytes | None:
+        return self.rows.get((table, key))
+
+    def put(self, table: str, key: str, value: bytes) -> None:
+        if table not in self.TABLES or len(value) > self.limit // 8:
+            return
+        self.drop(table, key)
+        self.rows[(table, key)] = value
+        self.size += len(value)
+        while self.size > self.limit:
+            self.size -= len(self.rows.pop(next(iter(self.rows))))
+
+    def drop(self, table: str, key: str) -> None:
+        old = self.rows.pop((table, key), None)
+        if old is not None:
+            self.size -= len(old)
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.size = 0
+
+
+class Store:
+    """A sealed key -> bytes store in one SQLite file. Never raises for what is in the file.
+    `memory`: rows kept between the builds of one process (see RowMemory)."""
+
+    def __init__(self, folder: Path | None, secret: bytes | None = None, generation: int | None = None,
+                 memory: RowMemory | None = None):
         self.folder = folder
+        self.memory = memory
         self.generation = generation or 0  # this build's number: rows it uses are marked with it
         self.warnings: list[str] = []
         self.dropped = 0  # rows that did not verify
@@ -130,6 +168,8 @@ class Store:
 
     def _damaged(self, exc: Exception) -> None:
         """SQLite found the file broken in the middle of the build: drop it, go on without."""
+        if self.memory is not None:
+            self.memory.clear()
         self.close()
         self._remove_files()
         self.warnings.append(f"build cache: the cache file was damaged ({exc}); it was removed and this build "
@@ -141,7 +181,7 @@ class Store:
 
     def reopen(self) -> "Store":
         """A connection of its own, for a forked worker process."""
-        return Store(self.folder if self.enabled else None, self._secret, self.generation)
+        return Store(self.folder if self.enabled else None, self._secret, self.generation, self.memory)
 
     def begin(self) -> None:
         """Number this build (the rows it uses are kept, those unused for KEEP builds go)."""
@@ -194,6 +234,13 @@ class Store:
         found: dict[str, bytes] = {}
         bad: list[str] = []
         wanted = list(dict.fromkeys(keys))
+        memory = self.memory if self.memory is not None and table in RowMemory.TABLES else None
+        if memory is not None:
+            for key in wanted:
+                kept = memory.get(table, key)
+                if kept is not None:
+                    found[key] = kept
+            wanted = [key for key in wanted if key not in found]
         try:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
@@ -205,6 +252,8 @@ class Store:
                         bad.append(key)
                     else:
                         found[key] = checked
+                        if memory is not None:
+                            memory.put(table, key, checked)
         except sqlite3.DatabaseError as exc:
             self._damaged(exc)
             return {}
@@ -224,6 +273,9 @@ class Store:
                 self.db.execute(f"DELETE FROM {table} WHERE key >= ? AND key < ?", (clear, clear + "\U0010ffff"))
             self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value, seal, gen) VALUES (?, ?, ?, ?)", rows)
             self.db.execute("COMMIT")
+            if self.memory is not None:
+                for key, value in items.items():
+                    self.memory.put(table, key, value)
         except sqlite3.DatabaseError as exc:
             self._rollback()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
@@ -233,6 +285,10 @@ class Store:
     def delete(self, table: str, keys: Iterable[str]) -> None:
         if self.db is None:
             return
+        keys = list(keys)
+        if self.memory is not None:
+            for key in keys:
+                self.memory.drop(table, key)
         try:
             self.db.executemany(f"DELETE FROM {table} WHERE key=?", [(key,) for key in keys])
         except sqlite3.DatabaseError as exc:

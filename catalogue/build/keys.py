@@ -96,18 +96,24 @@ def package_key() -> str:
                   *(f"{f.relative_to(package).as_posix()}:{digest_bytes('code', f.read_bytes())}" for f in files))
 
 
+@lru_cache(maxsize=512)
+def _referenced(source: str) -> frozenset[str | None]:
+    """The templates a template's source names (None: one known only when it renders). A
+    function of the text alone, remembered: the preview plans again at every save."""
+    try:
+        return frozenset(meta.find_referenced_templates(Environment(extensions=["jinja2.ext.i18n"]).parse(source)))
+    except TemplateSyntaxError:
+        return frozenset()
+
+
 def template_closures(sources: Mapping[str, str]) -> dict[str, str]:
     """Per template name: a key of its own source and of every template it extends, includes
     or imports, transitively. A template that names another by a value known only when it
     renders depends on every template. (Templates are parsed with the extensions pages are
     rendered with; one that does not parse fails the build, whatever its key.)"""
-    env = Environment(extensions=["jinja2.ext.i18n"])
     uses: dict[str, set[str]] = {}
     for name, source in sources.items():
-        try:
-            found = set(meta.find_referenced_templates(env.parse(source)))
-        except TemplateSyntaxError:
-            found = set()
+        found = _referenced(source)
         uses[name] = set(sources) if None in found else {ref for ref in found if ref}
     own = {name: digest(source) for name, source in sources.items()}
     keys = {}

@@ -17,6 +17,7 @@ from catalogue.build.inputs import InputScan, scan_inputs
 from catalogue.build.keys import package_key
 from catalogue.build.memo import (CachedRecords, MediaMeasures, folder_key, known_digests, record_key, remember_digests,
                                   value_key)
+from catalogue.build.recall import Recall
 from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
 from catalogue.site.pages import everything
 from catalogue.build.replan import (CachedMedia, PlanState, RecordMissing, RecordSource, decode_media, dependents,
@@ -35,6 +36,7 @@ from catalogue.site import urls
 from catalogue.site.edition import Edition
 from catalogue.site.index import index_site
 from catalogue.site.locales import load_languages, load_translations
+from catalogue.site.render import environments
 from catalogue.site.media import EntryMedia, ImageChanged
 from catalogue.site.themes import resolve_theme
 
@@ -160,9 +162,9 @@ def _media_loader(store: Store, key: str, ident: str) -> Callable[[], EntryMedia
     return load
 
 
-def open_store(root: Path, use_cache: bool, cache_dir: Path | None) -> Store:
+def open_store(root: Path, use_cache: bool, cache_dir: Path | None, recall: Recall | None = None) -> Store:
     """The build cache, or with --no-cache a store that holds nothing."""
-    return Store(cache_dir or default_cache(root)) if use_cache else Store(None)
+    return Store(cache_dir or default_cache(root), memory=recall.rows if recall else None) if use_cache else Store(None)
 
 
 def plan_state(loaded: LoadedSite, scan: InputScan, problems: Problems) -> PlanState:
@@ -203,10 +205,12 @@ def replanned_state(state: PlanState, loaded: LoadedSite, problems: Problems) ->
 def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Progress | None = None,
           preview: bool = False, replace_any: bool = False, cache_dir: Path | None = None, use_cache: bool = True,
           workers: int | None = None, link_style: urls.LinkStyle = "pretty", known: InputScan | None = None,
-          dirty: frozenset[tuple[str, str]] | None = None, release_memory: bool = True) -> BuildResult:
+          dirty: frozenset[tuple[str, str]] | None = None, release_memory: bool = True,
+          recall: Recall | None = None) -> BuildResult:
     """Build the site at `root` into `out_dir`. `known`, `dirty`: see scan_inputs (the preview's
     watcher knows what it saw change). `release_memory=False`: the objects kept out of the
-    garbage collector stay out after the build (a process that ends with it)."""
+    garbage collector stay out after the build (a process that ends with it). `recall`: what
+    a process that builds again and again keeps between its builds (see recall.py)."""
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems, out_dir=out_dir)
@@ -214,13 +218,14 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result
-    store = open_store(root, use_cache, cache_dir)
+    store = open_store(root, use_cache, cache_dir, recall)
     store.begin()
     jobs = workers if workers is not None else cpu_count()
     moment = resolve_now(now)
     try:
         with OutputLock(out_dir):
-            _build(root, out_dir, moment, progress, preview, link_style, known, dirty, store, jobs, result)
+            _build(root, out_dir, moment, progress, preview, link_style, known, dirty, store, jobs, result,
+                   recall or Recall.none())
     except OutputError as exc:
         problems.error(str(out_dir), None, None, str(exc))
     except (BodyChanged, ImageChanged) as exc:
@@ -241,7 +246,7 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
 
 def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, preview: bool,
            link_style: urls.LinkStyle, known: InputScan | None, dirty: frozenset[tuple[str, str]] | None,
-           store: Store, jobs: int, result: BuildResult) -> None:
+           store: Store, jobs: int, result: BuildResult, recall: Recall) -> None:
     problems = result.problems
     clock = Clock(result.timings)
     published_key, spare_key = manifest_keys(out_dir)
@@ -258,7 +263,8 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
             problems.extend(list(said))
             result.up_to_date = True
             return
-    state = PlanState.decode(found.get(state_key), found.get(index_key)) if published is not None else None
+    pieces = (found.get(state_key), found.get(index_key))
+    state = recall.same("plan state", pieces, lambda: PlanState.decode(*pieces)) if published is not None else None
     again = replan_site(root, state, scan, store, f"{uses}/", now, problems) if state is not None else None
     if again is not None:
         loaded, wanted, result.changed = again
@@ -290,7 +296,9 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         carried = {path: key for path, key in (published.files if published else {}).items()  # made again, or
                    if path not in planned and path not in wanted and not path.startswith("static/")}  # no more
     try:
-        write_plan(plan, publication, store, jobs, problems, result, progress, carried)
+        envs = recall.same("templates", plan.settings_digest, lambda: environments(plan.settings)) \
+            if recall.keep else None  # compiled templates, kept for builds with the same settings
+        write_plan(plan, publication, store, jobs, problems, result, progress, carried, envs)
         clock("render")
         if problems.has_errors():
             give_up()
@@ -302,13 +310,15 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         store.delete("outputs", [state_key])
         result.timings.clear()
         result.replanned = False
-        return _build(root, out_dir, now, progress, preview, link_style, known, dirty, store, jobs, result)
+        return _build(root, out_dir, now, progress, preview, link_style, known, dirty, store, jobs, result, recall)
     except BaseException:
         give_up()
         raise
     state = replanned_state(state, loaded, problems) if again is not None and state is not None else \
         plan_state(loaded, scan, problems)
-    kept, index = state.encode()
+    kept = state.encode_changing()
+    index = pieces[1] if again is not None and pieces[1] is not None else state.encode_index()  # a rebuild: as it was
+    recall.remember("plan state", (kept, index), state)  # what the next build reads back
     store.put_many("outputs", {published_key: publication.new.encode(), state_key: kept,
                                spare_key: (publication.published or Manifest("")).encode(),
                                # the index, and which outputs use what, as a build that planned all made them

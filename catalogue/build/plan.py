@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from catalogue.build.cache import Store
 from catalogue.build.keys import package_key, template_closures
@@ -96,9 +96,10 @@ def _source(path: Path) -> str:
 
 def write_plan(plan: BuildPlan, publication: Publication, store: Store, workers: int, problems: Problems,
                result: BuildResult, progress: Progress | None = None,
-               carried: Mapping[str, str] | None = None) -> None:
+               carried: Mapping[str, str] | None = None, envs: Mapping[str, Any] | None = None) -> None:
     """Render what changed into the publication; keep the rest from the last build.
-    `carried`: the outputs a rebuild did not plan, kept with the keys the last build gave them."""
+    `carried`: the outputs a rebuild did not plan, kept with the keys the last build gave them.
+    `envs`: Jinja environments made for `plan.settings` and kept by the preview."""
     for out_path, key in (carried or {}).items():
         if not publication.reuse(out_path, key):  # the last build's file is gone: plan it all again
             raise MissingOutput(out_path)
@@ -123,7 +124,7 @@ def write_plan(plan: BuildPlan, publication: Publication, store: Store, workers:
         evaluator.flush()
 
     evaluator.compute_many([item.content.args[0] for item, _ in files if item.out_path.startswith("media/")], workers)
-    job = RenderJob(plan.pages, plan.settings, publication.folder, store)
+    job = RenderJob(plan.pages, plan.settings, publication.folder, store, envs)
     failure = render_pages(job, todo, workers, progress, [site_files])
     if failure is not None:
         problems.error(_shown_template(failure, plan), failure.line, None, failure.message)

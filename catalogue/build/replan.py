@@ -36,12 +36,18 @@ class PlanState:
     warnings: tuple[Problem, ...]  # what the content's check said, to be said again
     record_keys: Mapping[str, str]  # "kind/slug" -> its record's key in the store
 
-    def encode(self) -> tuple[bytes, bytes]:
-        """Two pieces: what changes at every build (the entries' digests, the warnings), and
-        the index, the same after a rebuild (written only by a build that planned everything)."""
+    # Kept in two pieces: what changes at every build (the entries' digests, the warnings),
+    # and the index, the same after a rebuild (written only by a build that planned everything).
+    def encode_changing(self) -> bytes:
         changing = {"settings": self.settings, "entries": self.entries, "records": self.record_keys,
-                    "warnings": json.loads(encode(self.warnings))}  # plain already but the warnings
-        return json.dumps(changing, separators=(",", ":")).encode("utf-8"), encode(self.index)
+                    "warnings": [[p.path, p.line, p.field, p.message, p.severity] for p in self.warnings]}
+        return json.dumps(changing, separators=(",", ":")).encode("utf-8")
+
+    def encode_index(self) -> bytes:
+        return encode(self.index)
+
+    def encode(self) -> tuple[bytes, bytes]:
+        return self.encode_changing(), self.encode_index()
 
     @staticmethod
     def warnings_in(data: bytes | None) -> "tuple[Problem, ...] | None":
@@ -49,7 +55,7 @@ class PlanState:
         if data is None:
             return None
         try:
-            return from_plain(decode(data, dict[str, Any])["warnings"], tuple[Problem, ...])
+            return _problems(decode(data, dict[str, Any])["warnings"])
         except (Malformed, TypeError, KeyError):
             return None
 
@@ -62,7 +68,7 @@ class PlanState:
             return PlanState(from_plain(changing["settings"], str),
                              _digest_rows(changing["entries"], 5),
                              decode(index, SiteIndex),
-                             from_plain(changing["warnings"], tuple[Problem, ...]),
+                             _problems(changing["warnings"]),
                              _texts(changing["records"]))
         except (Malformed, TypeError, KeyError):
             return None
@@ -113,6 +119,21 @@ def _digest_rows(raw: Any, width: int) -> dict[str, tuple[str, str, str, str, st
             raise Malformed(f"a row of {width} digests expected for {key!r}")
         rows[key] = tuple(row)
     return rows
+
+
+def _problems(raw: Any) -> tuple[Problem, ...]:
+    if type(raw) is not list:
+        raise Malformed("not a list of problems")
+    found = []
+    for row in raw:
+        if type(row) is not list or len(row) != 5:
+            raise Malformed("a problem is [path, line, field, message, severity]")
+        path, line, field, message, severity = row
+        if type(path) is not str or type(message) is not str or severity not in ("error", "warning") \
+                or not (line is None or type(line) is int) or not (field is None or type(field) is str):
+            raise Malformed(f"not a problem: {row!r}"[:200])
+        found.append(Problem(path, line, field, message, severity))
+    return tuple(found)
 
 
 def entry_id(entry: Any) -> str:

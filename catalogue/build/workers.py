@@ -38,6 +38,7 @@ class RenderJob:
     settings: RenderSettings
     folder: Path  # where the new build is made
     store: Store  # reopened in each helper, for the stored derived values (rendered bodies)
+    envs: Mapping[str, Any] | None = None  # Jinja environments kept by the preview, see warm()
 
 
 class HelperDied(RuntimeError):
@@ -60,7 +61,7 @@ class Helper:
 
 
 def _make_helper(job: RenderJob, store: Store) -> Helper:
-    return Helper(Renderer(job.settings), CachedEvaluator(store))
+    return Helper(Renderer(job.settings, job.envs), CachedEvaluator(store))
 
 
 def render_batch(job: RenderJob, helper: Helper, indices: Sequence[int]) -> tuple[int, RenderFailure | None]:
@@ -114,9 +115,24 @@ def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
     if workers <= 1 or len(batches) < 2 and not (first and batches) \
             or "fork" not in multiprocessing.get_all_start_methods():
         return _render_here(job, batches, progress, len(indices), first)
+    warm(job, indices)
     # the collector must not touch, and so copy, the site the helpers inherit; build() releases it
     keep_alive_objects(collect=True)
     return _render_with_helpers(job, batches, workers - 1, progress, len(indices), first)
+
+
+def warm(job: RenderJob, indices: Sequence[int]) -> None:
+    """Compile the templates the pages need in the environments the preview keeps, before
+    forking: helpers inherit them compiled, and so do the preview's next builds. (A template
+    that does not compile fails where the page renders.)"""
+    if job.envs is None:
+        return
+    for lang, name in sorted({(job.pages[i].lang or job.settings.config.source_lang, job.pages[i].template)
+                              for i in indices}):
+        try:
+            job.envs[lang].get_template(name)
+        except Exception:  # noqa: BLE001 - reported by the render itself
+            pass
 
 
 def _render_here(job: RenderJob, batches: list[Sequence[int]], progress: Callable[[int, int], None] | None,

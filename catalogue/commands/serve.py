@@ -25,6 +25,7 @@ from livereload.watcher import Watcher
 
 from catalogue.build.inputs import entry_folder_of
 from catalogue.build.pipeline import BuildResult, build, load_site
+from catalogue.build.recall import Recall
 from catalogue.problems import Problems
 
 PREVIEW = "/_preview/"
@@ -140,6 +141,7 @@ class Preview:
         self.had_good_build = False  # whether the folder served holds a build at all
         self.source_lang = "en"
         self.lock = threading.Lock()
+        self.recall = Recall()  # what the rebuilds keep in memory, one after the other
 
     def rebuild(self, changed: Iterable[Path] | None = None, quiet: bool = False) -> BuildResult:
         """`changed`: the files a watcher saw change; when all are inside entry folders, the
@@ -151,7 +153,7 @@ class Preview:
             try:
                 result = build(self.site, self.out_dir, self.now, preview=True,
                                replace_any=self.owned or (self.out_dir / ".preview").is_file(),
-                               known=known, dirty=dirty)
+                               known=known, dirty=dirty, recall=self.recall)
                 if result.ok:
                     (self.out_dir / ".preview").write_text("catalogue preview\n")
                     self.had_good_build = True

@@ -76,7 +76,7 @@ def json_record(lc: LanguageContext, config: SiteConfig, product: ProductData, p
                       separators=(",", ":"), check_circular=False)
 
 
-def catalogue_json(lc: LanguageContext, config: SiteConfig, records: tuple[str, ...]) -> bytes:
+def catalogue_json(lc: LanguageContext, config: SiteConfig, records: tuple[bytes, ...]) -> bytes:
     lang = lc.code
     head = {
         "schema_version": SCHEMA_VERSION,
@@ -85,7 +85,7 @@ def catalogue_json(lc: LanguageContext, config: SiteConfig, records: tuple[str, 
                  "contact": {"email": config.contact.email, "phone": config.contact.phone}},
     }
     opening = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
-    return (opening + ',"products":[' + ",".join(records) + "]}\n").encode("utf-8")
+    return (opening + ',"products":[').encode("utf-8") + b",".join(records) + b"]}\n"
 
 
 _FORMULA_STARTS = frozenset("=+-@")
@@ -127,7 +127,7 @@ def csv_row(lc: LanguageContext, config: SiteConfig, product: ProductData, produ
     return buffer.getvalue()
 
 
-def catalogue_csv(rows: tuple[str, ...]) -> bytes:
+def catalogue_csv(rows: tuple[bytes, ...]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(CSV_COLUMNS)
-    return ("\ufeff" + buffer.getvalue() + "".join(rows)).encode("utf-8")  # the BOM makes spreadsheets read UTF-8
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8") + b"".join(rows)  # the BOM makes spreadsheets read UTF-8

@@ -221,9 +221,9 @@ def encode(value: object) -> str:
                                        check_circular=False))
 
 
-def index_script(lang: str, labels: str, items: tuple[str, ...]) -> bytes:
-    """The index file of one language, from its labels and items (each already JSON; a piece
-    may be a run of items joined by commas)."""
+def index_script(lang: str, labels: str, items: tuple[bytes, ...]) -> bytes:
+    """The index file of one language, from its labels and items (each already JSON in UTF-8;
+    a piece may be a run of items joined by commas)."""
     head = f'{SCRIPT_PREFIX}{{"v":{INDEX_VERSION},"lang":{encode(lang)},"facets":{encode(list(FACETS))},' \
            f'"labels":{labels},"items":['
-    return (head + ",".join(items) + "]}" + SCRIPT_SUFFIX).encode("utf-8")
+    return head.encode("utf-8") + b",".join(items) + ("]}" + SCRIPT_SUFFIX).encode("utf-8")

@@ -50,8 +50,20 @@ class RenderSettings:
     edition: Edition
 
 
+def environments(settings: RenderSettings) -> dict[str, Environment]:
+    """One Jinja environment per language (templates compile in them when first used)."""
+    common = {"asset": _asset_function(settings.assets), "config": settings.config,
+              "all_languages": settings.languages, "preview": settings.edition.preview,
+              "bundle": settings.edition.bundle}
+    return {lang: make_environment(settings.theme, settings.translations[lang], common)
+            for lang in settings.config.languages}
+
+
 class Renderer:
-    def __init__(self, settings: RenderSettings):
+    """`envs`: environments made by environments(settings) earlier, their templates compiled
+    already (the preview keeps them between builds with the same settings)."""
+
+    def __init__(self, settings: RenderSettings, envs: Mapping[str, Environment] | None = None):
         self.settings = settings
         config = settings.config
         self.config = config
@@ -59,18 +71,13 @@ class Renderer:
         self.style: urls.LinkStyle = settings.edition.link_style
         self.translations = settings.translations
         self.bundle = settings.edition.bundle
-        common = {"asset": _asset_function(settings.assets), "config": config, "all_languages": settings.languages,
-                  "preview": settings.edition.preview, "bundle": settings.edition.bundle}
-        self.envs: dict[str, Environment] = {
-            lang: make_environment(settings.theme, settings.translations[lang], common)
-            for lang in config.languages
-        }
+        self.envs: Mapping[str, Environment] = envs if envs is not None else environments(settings)
         self._cards: dict[tuple[object, ...], str] = {}  # of one language at a time, see _cached
         self._in_card = False
         self._cards_lang: str | None = None
         self._links: dict[tuple[int, str], str] = {}  # (page depth, target) -> link, see _url
         self._layout: dict[tuple[object, ...], Markup] = {}  # see _shared
-        for env in self.envs.values():
+        for env in self.envs.values():  # this renderer's own memories, whoever made the environment
             env.globals["url"] = self._url
             env.globals["cached"] = self._cached
             env.globals["shared"] = self._shared
