@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ from catalogue.build.memo import (CachedRecords, MediaMeasures, folder_key, know
 from catalogue.build.recall import Recall
 from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
 from catalogue.site.pages import everything
-from catalogue.build.replan import (CachedMedia, PlanState, RecordMissing, RecordSource, decode_media, dependents,
+from catalogue.build.replan import (LastMedia, PlanState, RecordMissing, RecordSource, decode_media, dependents,
                                     entry_id, lazy_site, stored_values, users_of, uses_rows)
 from catalogue.build.stages import BuildResult, Clock, LoadedSite
 from catalogue.build.workers import HelperDied, cpu_count
@@ -120,15 +121,8 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
         return None
     source = RecordSource(store, records.decode_record)
     site = lazy_site(state, fresh, source)
-    media: dict[tuple[str, str], EntryMedia] = {}
-    for ident, (files_digest, _, _, media_digest, _) in state.entries.items():
-        kind, slug = ident.split("/", 1)
-        if ident in fresh:
-            if (kind, slug) in media_now:
-                media[(kind, slug)] = media_now[(kind, slug)]
-        elif media_digest != "none":  # measured by the last build: read if a page shows it
-            media[(kind, slug)] = CachedMedia(  # type: ignore[assignment]
-                media_digest, ident, _media_loader(store, measured.key(files_digest), ident))
+    media = LastMedia(state.entries, fresh, media_now,
+                      lambda ident, files_digest: _media_loader(store, measured.key(files_digest), ident))
     leaves = set()
     for ident, entry in fresh.items():
         leaves.add(f"record:{ident}")
@@ -206,11 +200,13 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
           preview: bool = False, replace_any: bool = False, cache_dir: Path | None = None, use_cache: bool = True,
           workers: int | None = None, link_style: urls.LinkStyle = "pretty", known: InputScan | None = None,
           dirty: frozenset[tuple[str, str]] | None = None, release_memory: bool = True,
-          recall: Recall | None = None) -> BuildResult:
+          recall: Recall | None = None, on_published: Callable[[], None] | None = None) -> BuildResult:
     """Build the site at `root` into `out_dir`. `known`, `dirty`: see scan_inputs (the preview's
     watcher knows what it saw change). `release_memory=False`: the objects kept out of the
     garbage collector stay out after the build (a process that ends with it). `recall`: what
-    a process that builds again and again keeps between its builds (see recall.py)."""
+    a process that builds again and again keeps between its builds (see recall.py).
+    `on_published`: called as soon as the new output is in place, before the cache is
+    brought up to date (the preview tells its browsers to reload then)."""
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems, out_dir=out_dir)
@@ -223,9 +219,11 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
     jobs = workers if workers is not None else cpu_count()
     moment = resolve_now(now)
     try:
-        with OutputLock(out_dir):
+        # a process that builds again and again holds what it keeps between builds: the
+        # collector would scan it all at each collection; it runs between builds instead
+        with OutputLock(out_dir), memory.collection_paused() if recall is not None else nullcontext():
             _build(root, out_dir, moment, progress, preview, link_style, known, dirty, store, jobs, result,
-                   recall or Recall.none())
+                   recall or Recall.none(), on_published)
     except OutputError as exc:
         problems.error(str(out_dir), None, None, str(exc))
     except (BodyChanged, ImageChanged) as exc:
@@ -246,14 +244,16 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
 
 def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, preview: bool,
            link_style: urls.LinkStyle, known: InputScan | None, dirty: frozenset[tuple[str, str]] | None,
-           store: Store, jobs: int, result: BuildResult, recall: Recall) -> None:
+           store: Store, jobs: int, result: BuildResult, recall: Recall,
+           on_published: Callable[[], None] | None = None) -> None:
     problems = result.problems
     clock = Clock(result.timings)
     published_key, spare_key = manifest_keys(out_dir)
     state_key, index_key, stamp_key = f"{published_key}#plan", f"{published_key}#index", f"{published_key}#inputs"
     uses = f"{published_key}#uses"  # then "/" and a leaf: one row per leaf
     found = store.get_many("outputs", (published_key, spare_key, state_key, index_key, stamp_key))
-    published, spare = Manifest.decode(found.get(published_key)), Manifest.decode(found.get(spare_key))
+    published = recall.same("published", found.get(published_key), lambda: Manifest.decode(found.get(published_key)))
+    spare = recall.same("spare", found.get(spare_key), lambda: Manifest.decode(found.get(spare_key)))
     scan = result.scan = scan_site(root, store, f"{link_style}|{preview}", known, dirty)
     clock("scan")
     if published is not None and found.get(stamp_key) == f"{published.build}:{scan.stamp}".encode() \
@@ -305,12 +305,15 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
             return
         publication.publish()
         clock("publish")
+        if on_published is not None:
+            on_published()
     except (MissingOutput, RecordMissing):  # the last build's files or records are not all there
         give_up()
         store.delete("outputs", [state_key])
         result.timings.clear()
         result.replanned = False
-        return _build(root, out_dir, now, progress, preview, link_style, known, dirty, store, jobs, result, recall)
+        return _build(root, out_dir, now, progress, preview, link_style, known, dirty, store, jobs, result, recall,
+                      on_published)
     except BaseException:
         give_up()
         raise
@@ -319,8 +322,13 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     kept = state.encode_changing()
     index = pieces[1] if again is not None and pieces[1] is not None else state.encode_index()  # a rebuild: as it was
     recall.remember("plan state", (kept, index), state)  # what the next build reads back
-    store.put_many("outputs", {published_key: publication.new.encode(), state_key: kept,
-                               spare_key: (publication.published or Manifest("")).encode(),
+    new_manifest = publication.new.encode()
+    swapped_out = publication.published or Manifest("")  # the spare now: as read, if it was read
+    spare_manifest = found[published_key] if swapped_out is published and published_key in found \
+        else swapped_out.encode()
+    recall.remember("published", new_manifest, publication.new)
+    recall.remember("spare", spare_manifest, swapped_out)
+    store.put_many("outputs", {published_key: new_manifest, state_key: kept, spare_key: spare_manifest,
                                # the index, and which outputs use what, as a build that planned all made them
                                **({index_key: index, **uses_rows(f"{uses}/", plan_uses(plan), state.entries)} if again is None else {})},
                    clear=uses if again is None else None)

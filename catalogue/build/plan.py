@@ -100,9 +100,9 @@ def write_plan(plan: BuildPlan, publication: Publication, store: Store, workers:
     """Render what changed into the publication; keep the rest from the last build.
     `carried`: the outputs a rebuild did not plan, kept with the keys the last build gave them.
     `envs`: Jinja environments made for `plan.settings` and kept by the preview."""
-    for out_path, key in (carried or {}).items():
-        if not publication.reuse(out_path, key):  # the last build's file is gone: plan it all again
-            raise MissingOutput(out_path)
+    missing = publication.carry(carried or {})
+    if missing is not None:  # the last build's file is gone: plan it all again
+        raise MissingOutput(missing)
     todo = [index for index, (page, key) in enumerate(zip(plan.pages, plan.page_keys))
             if not publication.reuse(page.out_path, key)]
     result.pages, result.rendered = len(plan.pages) + len([p for p in (carried or ()) if p.endswith(".html")]), len(todo)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from catalogue.build.cache import Store
 from catalogue.build.codec import Malformed, decode, encode, from_plain
@@ -276,6 +276,39 @@ class CachedMedia(Deferred):
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.resolve(), name)
+
+
+class LastMedia(Mapping[tuple[str, str], Any]):
+    """The entries' measured images for a rebuild: the changed entries' as measured now, the
+    others' as the last build measured them, each made (and read from the store) only when
+    a page asks for it. `loader(ident, files digest)`: how to read one."""
+
+    def __init__(self, entries: Mapping[str, tuple[str, str, str, str, str]], fresh: Mapping[str, Entry],
+                 now: Mapping[tuple[str, str], EntryMedia], loader: Any):
+        self._entries, self._fresh, self._now, self._loader = entries, fresh, now, loader
+        self._made: dict[tuple[str, str], Any] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> Any:
+        found = self._made.get(key)
+        if found is not None:
+            return found
+        ident = f"{key[0]}/{key[1]}"
+        if ident in self._fresh:
+            return self._now[key]
+        digests = self._entries.get(ident)
+        if digests is None or digests[3] == "none":  # no images, as the last build measured
+            raise KeyError(key)
+        made = self._made[key] = CachedMedia(digests[3], ident, self._loader(ident, digests[0]))
+        return made
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for ident, digests in self._entries.items():
+            kind, slug = ident.split("/", 1)
+            if (ident in self._fresh and (kind, slug) in self._now) or (ident not in self._fresh and digests[3] != "none"):
+                yield kind, slug
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def lazy_site(state: PlanState, fresh: Mapping[str, Entry], source: RecordSource) -> Site:

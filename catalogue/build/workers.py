@@ -110,9 +110,12 @@ def render_pages(job: RenderJob, indices: Sequence[int], workers: int,
     helpers start on the pages. The first failure, if any, stops the rest."""
     # few pages (a rebuild after one edit): one per batch, so that a helper renders them,
     # compiling each language's templates, while this process makes the site-wide files
+    # (with templates compiled already, kept by the preview, a few pages are rendered here:
+    # quicker than forking)
     size = BATCH if len(indices) >= BATCH * workers else 1
     batches = [indices[i:i + size] for i in range(0, len(indices), size)]
     if workers <= 1 or len(batches) < 2 and not (first and batches) \
+            or job.envs is not None and len(indices) < BATCH \
             or "fork" not in multiprocessing.get_all_start_methods():
         return _render_here(job, batches, progress, len(indices), first)
     warm(job, indices)

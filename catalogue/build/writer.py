@@ -19,6 +19,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -163,16 +164,20 @@ class Manifest:
 
 
 def digest_files(files: Mapping[str, str]) -> str:
-    hasher = hashlib.blake2b(digest_size=8)
-    for out_path, key in sorted(files.items()):
-        hasher.update(f"{out_path}\x1f{key}\x1e".encode("utf-8", "surrogatepass"))
-    return hasher.hexdigest()
+    text = "".join(f"{out_path}\x1f{files[out_path]}\x1e" for out_path in sorted(files))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
 
 
 def checked_path(out_path: str) -> None:
     """Refuse an output path that could leave the output folder (or overwrite its marker).
     Checked on the text, as PurePosixPath would split it (a parse per file cost a second of
-    a 50,000-file rebuild)."""
+    a 50,000-file rebuild); names of letters, digits, '-', '_' and '.' not first in a part
+    (no '..', no marker) pass at once."""
+    if _PLAIN_PATH.fullmatch(out_path):
+        return
     parts = [part for part in out_path.split("/") if part not in ("", ".")]
     if not out_path or out_path.startswith("/") or ".." in parts or not parts or "\\" in out_path \
             or "\x00" in out_path or parts[0] == MARKER:
@@ -291,6 +296,20 @@ class Publication:
             self.written.append(out_path)
             return False
         return True
+
+    def carry(self, files: Mapping[str, str]) -> str | None:
+        """Keep the files a rebuild did not plan, as the last build made them, at once; the
+        first that is no longer there to keep (then the build plans everything), or None."""
+        new, previous = self.new.files, self.previous.files
+        for out_path, key in files.items():
+            checked_path(out_path)
+            if out_path in new:
+                raise OutputError(f"two outputs want the same file: {out_path}")
+            if previous.get(out_path) != key and not self._kept(out_path, key):
+                self.written.append(out_path)  # the folder's own copy may be gone
+                return out_path
+            new[out_path] = key
+        return None
 
     def _kept(self, out_path: str, key: str) -> bool:
         if self.previous.files.get(out_path) == key:

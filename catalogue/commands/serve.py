@@ -143,17 +143,24 @@ class Preview:
         self.lock = threading.Lock()
         self.recall = Recall()  # what the rebuilds keep in memory, one after the other
 
-    def rebuild(self, changed: Iterable[Path] | None = None, quiet: bool = False) -> BuildResult:
+    def rebuild(self, changed: Iterable[Path] | None = None, quiet: bool = False,
+                on_published: Callable[[], None] | None = None) -> BuildResult:
         """`changed`: the files a watcher saw change; when all are inside entry folders, the
-        other folders keep the stamps of the last scan. `quiet`: say nothing if nothing changed."""
+        other folders keep the stamps of the last scan. `quiet`: say nothing if nothing changed.
+        `on_published`: called once the new pages are in place (the cache is kept after)."""
         started = time.perf_counter()
         with self.lock:
             known = self.result.scan if self.result is not None else None
             dirty = self._dirty(changed) if known is not None else None
+
+            def published() -> None:  # the pages are new and good: what the browsers ask says so
+                self.result = BuildResult(Problems(), scan=self.result.scan if self.result else None)
+                if on_published is not None:
+                    on_published()
             try:
                 result = build(self.site, self.out_dir, self.now, preview=True,
                                replace_any=self.owned or (self.out_dir / ".preview").is_file(),
-                               known=known, dirty=dirty, recall=self.recall)
+                               known=known, dirty=dirty, recall=self.recall, on_published=published)
                 if result.ok:
                     (self.out_dir / ".preview").write_text("catalogue preview\n")
                     self.had_good_build = True
@@ -325,8 +332,14 @@ class ChangeWatcher(Watcher):
                             if not self.rebuild(None, quiet=True).up_to_date:
                                 loop.add_callback(LiveReloadHandler.reload_waiters)
                         continue
-                    self.rebuild(sorted(Path(path) for _, path in changes))
-                    loop.add_callback(LiveReloadHandler.reload_waiters)
+                    told = []
+
+                    def reload() -> None:  # as soon as the pages are there
+                        told.append(True)
+                        loop.add_callback(LiveReloadHandler.reload_waiters)
+                    self.rebuild(sorted(Path(path) for _, path in changes), on_published=reload)
+                    if not told:  # failed: the browsers show the problems
+                        loop.add_callback(LiveReloadHandler.reload_waiters)
                 return
             except (OSError, RuntimeError) as exc:  # e.g. the system's limit of watched folders
                 if polling:

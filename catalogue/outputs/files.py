@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -47,6 +48,12 @@ def runs(slugs: Sequence[str]) -> list[Sequence[str]]:
     """The products in runs, in their order. Where a run ends depends on the slug alone (after
     one whose digest falls on a boundary), so a product added or removed changes its own run,
     not every run after it, as cutting at fixed counts would."""
+    return list(_runs(tuple(slugs)))
+
+
+@lru_cache(maxsize=8)
+def _runs(slugs: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """runs(), remembered: a function of the slugs alone (the preview plans at every save)."""
     found, start = [], 0
     for position, slug in enumerate(slugs):
         if int(digest("run", slug)[:8], 16) % RUN == 0:
@@ -54,7 +61,7 @@ def runs(slugs: Sequence[str]) -> list[Sequence[str]]:
             start = position + 1
     if start < len(slugs):
         found.append(slugs[start:])
-    return found
+    return tuple(found)
 
 
 class Run(tuple):

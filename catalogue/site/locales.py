@@ -6,6 +6,7 @@ import gettext
 import io
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Mapping
 
@@ -18,7 +19,7 @@ from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
 from catalogue.content.files import Refusal, read_input
 from catalogue.derive import digest, digest_bytes
-from catalogue.problems import Problems
+from catalogue.problems import Problem, Problems
 from catalogue.site.pocheck import check_messages, check_plural_forms, check_syntax, header_line
 
 
@@ -91,6 +92,11 @@ def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems,
     if isinstance(data, Refusal):
         problems.error(rel_path, None, None, data.message)
         return None
+    return parse_catalog(data, lang, rel_path, problems)
+
+
+def parse_catalog(data: bytes, lang: str, rel_path: str, problems: Problems) -> Catalog | None:
+    """The checks and the reading of read_catalog, on the file's bytes."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -131,12 +137,14 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems) -> Cata
     parts: list[str] = []
     for po, folder in reversed(catalogue_sources(config, lang)):
         rel = _display_path(po, config.root)
-        catalog = read_catalog(po, lang, rel, problems, folder)
-        if catalog is None:
+        data = read_input(po, folder if folder is not None else po.parent, "catalogue")
+        if isinstance(data, Refusal):
+            problems.error(rel, None, None, data.message)
             continue
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        compiled = buffer.getvalue()
+        compiled, said = _compiled(data, lang, rel)
+        problems.extend(said)
+        if compiled is None:
+            continue
         try:
             translations = gettext.GNUTranslations(io.BytesIO(compiled))
         except (ValueError, OSError, UnicodeDecodeError) as exc:  # checked above
@@ -146,6 +154,19 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems) -> Cata
         translations.add_fallback(chain)
         chain = translations
     return Catalogues(chain, digest("catalogues", lang, *parts))
+
+
+@lru_cache(maxsize=64)
+def _compiled(data: bytes, lang: str, rel_path: str) -> tuple[bytes | None, tuple[Problem, ...]]:
+    """A .po file's bytes, checked and compiled (None where it has an error), and what the
+    checks said: a function of the bytes alone, remembered (the preview builds at every save)."""
+    local = Problems()
+    catalog = parse_catalog(data, lang, rel_path, local)
+    if catalog is None:
+        return None, tuple(local.items)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue(), tuple(local.items)
 
 
 def _display_path(path: Path, root: Path) -> str:
