@@ -46,9 +46,6 @@ class PlanState:
     def encode_index(self) -> bytes:
         return encode(self.index)
 
-    def encode(self) -> tuple[bytes, bytes]:
-        return self.encode_changing(), self.encode_index()
-
     @staticmethod
     def warnings_in(data: bytes | None) -> "tuple[Problem, ...] | None":
         """The warnings kept with a plan state (its changing piece), None where unreadable."""

@@ -46,7 +46,7 @@
   /* Spaced scripts match at the start of a word (as you type); Arabic (whose words take
    * prefixes such as ال) and unspaced scripts match anywhere. */
   var ANYWHERE = /[\u0600-\u06ff\u0750-\u077f\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af\u0e00-\u0e7f]/;
-  /* A word of the query, made once per search: what to look for in each item's fields (which
+  /* The query's words together, as looked for in an item's fields for the phrase bonus (which
    * setUpSearch keeps with a space in front, so that "at the start of a word" is one indexOf) */
   function needle(word) { return ANYWHERE.test(word) ? word : " " + word; }
   function found(field, sought) { return field.indexOf(sought) >= 0; }
