@@ -298,6 +298,21 @@ def _rows(site: Path, table: str) -> list[tuple[str, bytes, bytes]]:
         return list(db.execute(f"SELECT key, value, seal FROM {table}"))
 
 
+def test_the_cache_keeps_what_the_output_is_made_of_and_nothing_older(site: Path, tmp_path: Path) -> None:
+    """A build that plans every page removes the rows no page of it used: the cache does not
+    grow with each edit (a body edited again and again leaves one rendered body)."""
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    counts = {table: len(_rows(site, table)) for table in ("values_", "records", "files")}
+    for text in ("90", "91", "92"):
+        edit(site / "content/products/che-ta-leng/vi.md", "Dùng nước 85 °C." if text == "90" else
+             f"Dùng nước {int(text) - 1} °C.", f"Dùng nước {text} °C.")
+        theme_template(site, "product.html", "<h1", f'<h1 data-edited="{text}"')  # every page planned
+        assert build(site, out, NOW).ok
+        assert {table: len(_rows(site, table)) for table in counts} == counts
+    assert_as_a_cold_build(site, out, tmp_path)
+
+
 def test_a_cache_file_that_is_not_a_database_is_started_afresh(site: Path, tmp_path: Path) -> None:
     assert build(site, tmp_path / "out", NOW).ok
     (site / CACHE).write_bytes(b"not a database")

@@ -199,14 +199,19 @@ class Store:
         output just published is made of, and nothing older)."""
         if self.db is None:
             return
-        try:
+        try:  # one transaction: in autocommit each row put in `kept` would be one
             self.db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (key TEXT PRIMARY KEY)")
+            self.db.execute("BEGIN")
             self.db.execute("DELETE FROM kept")
             self.db.executemany("INSERT OR IGNORE INTO kept (key) VALUES (?)", ((key,) for key in keys))
             self.db.execute(f"DELETE FROM {table} WHERE gen < ? AND key NOT IN (SELECT key FROM kept)",
                             (self.generation,))
             self.db.execute("DELETE FROM kept")
+            self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                return  # another build holds it: what is unused stays until a later build
             self._damaged(exc)
 
     # --- rows ---------------------------------------------------------------------------
