@@ -328,15 +328,20 @@ def entry_alternates(kind: EntryKind, slug: str, languages: Sequence[str]) -> di
     return _alternates(languages, lambda lang: urls.entry(lang, ENTRY_SECTIONS[kind], slug))
 
 
+def _wanted(planner: Planner, alternates: Mapping[str, str]) -> list[tuple[str, str]]:
+    return [(lang, out_path) for lang, out_path in alternates.items() if planner.wanted(out_path)]
+
+
 def plan_products(planner: Planner) -> Iterator[Page]:
     site, index = planner.site, planner.index
     for slug in index.products:
         alternates = entry_alternates("product", slug, planner.edition.languages)
+        planned = _wanted(planner, alternates)
+        if not planned:  # a rebuild's unchanged product: its records are not even looked up
+            continue
         product = site.products[slug]
         producer = planner.producer_of(slug)
-        for lang, out_path in alternates.items():
-            if not planner.wanted(out_path):
-                continue
+        for lang, out_path in planned:
             data = derive(product_data, planner.lc(lang), product, planner.entry_media(product), producer,
                           planner.producer_card(lang, producer.slug) if producer else None,
                           planner.events_of(lang, index.events_by_product.get(slug, ())),
@@ -349,10 +354,11 @@ def plan_producers(planner: Planner) -> Iterator[Page]:
     site, index = planner.site, planner.index
     for slug in index.producers:
         alternates = entry_alternates("producer", slug, planner.edition.languages)
+        planned = _wanted(planner, alternates)
+        if not planned:
+            continue
         producer = site.producers[slug]
-        for lang, out_path in alternates.items():
-            if not planner.wanted(out_path):
-                continue
+        for lang, out_path in planned:
             data = derive(producer_data, planner.lc(lang), producer, planner.producer_card(lang, slug),
                           tuple(planner.product_card(lang, p) for p in index.products_by_producer.get(slug, ())),
                           planner.events_of(lang, index.events_by_producer.get(slug, ())),
@@ -365,11 +371,12 @@ def plan_events(planner: Planner) -> Iterator[Page]:
     site, index = planner.site, planner.index
     for slug in index.events:
         alternates = entry_alternates("event", slug, planner.edition.languages)
+        planned = _wanted(planner, alternates)
+        if not planned:
+            continue
         event = site.events[slug]
         organizer = index.organizer_of.get(slug)
-        for lang, out_path in alternates.items():
-            if not planner.wanted(out_path):
-                continue
+        for lang, out_path in planned:
             data = derive(event_data, planner.lc(lang), event, planner.event_card(lang, slug),
                           tuple(planner.product_card(lang, p) for p in index.event_products.get(slug, ())),
                           planner.producer_card(lang, organizer) if organizer else None,
