@@ -162,11 +162,9 @@ class Leaves:
             elif item.kind == "catalogue.content.facts.product_data":
                 leaves.add("data:" + entry_id(item.args[0]))
             else:
-                for arg in item.args:
-                    leaves |= self.of(arg)
+                self._union(leaves, item.args)
         elif isinstance(item, tuple):
-            for part in item:
-                leaves |= self.of(part)
+            self._union(leaves, item)
         elif isinstance(item, (Entry, CachedEntry)):
             leaves.add("record:" + entry_id(item))
         elif isinstance(item, BodyChoice):
@@ -179,6 +177,15 @@ class Leaves:
         made = self._known[key] = frozenset(leaves)
         self._hold.append(item)
         return made
+
+
+    def _union(self, leaves: set[str], parts: Iterable[Any]) -> None:
+        """The parts' leaves into `leaves`; a part walked before is looked up here, not called
+        (most are: a product's record is part of every language's page, card and index)."""
+        known = self._known
+        for part in parts:
+            found = known.get(id(part))
+            leaves |= found if found is not None else self.of(part)
 
 
 def dependents(outputs: Iterable[tuple[str, Any]]) -> dict[str, tuple[str, ...]]:
