@@ -106,6 +106,11 @@ class RowMemory:
         self.size = 0
 
 
+def _locked(exc: sqlite3.DatabaseError) -> bool:
+    """Another build holds the file: not damage, just nothing kept this time."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
 class Store:
     """A sealed key -> bytes store in one SQLite file. Never raises for what is in the file.
     `memory`: rows kept between the builds of one process (see RowMemory)."""
@@ -210,7 +215,7 @@ class Store:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             self._rollback()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            if _locked(exc):
                 return  # another build holds it: what is unused stays until a later build
             self._damaged(exc)
 
@@ -283,7 +288,7 @@ class Store:
                     self.memory.put(table, key, value)
         except sqlite3.DatabaseError as exc:
             self._rollback()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            if _locked(exc):
                 return  # another build holds it: this one keeps nothing
             self._damaged(exc)
 

@@ -178,7 +178,6 @@ class Leaves:
         self._hold.append(item)
         return made
 
-
     def _union(self, leaves: set[str], parts: Iterable[Any]) -> None:
         """The parts' leaves into `leaves`; a part walked before is looked up here, not called
         (most are: a product's record is part of every language's page, card and index)."""
