@@ -376,6 +376,31 @@ def test_a_damaged_or_hand_made_cache_row_is_dropped_and_runs_no_code(site: Path
     assert_as_a_cold_build(site, out, tmp_path)
 
 
+def test_a_sealed_manifest_naming_a_file_outside_its_folder_is_damage(site: Path, tmp_path: Path) -> None:
+    """A manifest row sealed with this user's own key (a row no pull request can make) that
+    names a file beside the output folder: a rebuild carrying what it did not plan must not
+    follow it (it would replace that file by a link), but plan everything."""
+    from catalogue.build.cache import Store
+    from catalogue.build.writer import Manifest, manifest_keys
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not the catalogue's\n")
+    published_key, _ = manifest_keys(out)
+    store = Store(site / ".cache" / "catalogue")
+    manifest = Manifest.decode(store.get("outputs", published_key))
+    assert manifest is not None
+    manifest.files["../victim.txt"] = "any key"
+    store.put_many("outputs", {published_key: manifest.encode()})
+    store.close()
+    body(site)
+    result = build(site, out, NOW)
+    assert result.ok, [p.format() for p in result.problems.sorted()]
+    assert victim.read_text() == "not the catalogue's\n"
+    assert_as_a_cold_build(site, out, tmp_path)
+
+
 def _utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")

@@ -136,10 +136,9 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
     wanted = users_of(store, uses, leaves)
     if wanted is None:
         return None
-    changed_paths = {f"content/{_FOLDERS[kind]}/{name}/" for kind, name in changed}
-    for problem in state.warnings:  # what the unchanged content said, and what the changed says now
-        if not any(problem.path.startswith(prefix) for prefix in changed_paths):
-            problems.extend([problem])
+    changed_paths = tuple(f"content/{_FOLDERS[kind]}/{name}/" for kind, name in changed)
+    # what the unchanged content said, and what the changed says now
+    problems.extend([problem for problem in state.warnings if not problem.path.startswith(changed_paths)])
     problems.extend(local.items)
     loaded = LoadedSite(config, site, state.index, media, load_languages(config), theme, catalogues, now)
     return loaded, wanted, [f"{kind}/{name}" for kind, name in changed]

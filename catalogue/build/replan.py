@@ -292,15 +292,22 @@ class LastMedia(Mapping[tuple[str, str], Any]):
         self._made: dict[tuple[str, str], Any] = {}
 
     def __getitem__(self, key: tuple[str, str]) -> Any:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        """Without an exception for each entry that has no images (most, asked at each rebuild)."""
         found = self._made.get(key)
         if found is not None:
             return found
         ident = f"{key[0]}/{key[1]}"
         if ident in self._fresh:
-            return self._now[key]
+            return self._now.get(key, default)
         digests = self._entries.get(ident)
         if digests is None or digests[3] == "none":  # no images, as the last build measured
-            raise KeyError(key)
+            return default
         made = self._made[key] = CachedMedia(digests[3], ident, self._loader(ident, digests[0]))
         return made
 

@@ -117,13 +117,15 @@ class Planner:
         self.wanted = wanted
         self._cards: dict[tuple[str, str, str], Derived[Any]] = {}
         self._facts: dict[tuple[str, str], Derived[Any]] = {}
+        self._no_media = EntryMedia({}, frozenset(), "none")  # one for all the entries without images
         self.source_lang = contexts[edition.languages[0]].source_lang
 
     def lc(self, lang: str) -> LanguageContext:
         return self.contexts[lang]
 
     def entry_media(self, entry: Entry) -> EntryMedia:
-        return self.media.get((entry.kind, entry.slug)) or EntryMedia({}, frozenset(), "none")
+        found = self.media.get((entry.kind, entry.slug))
+        return found if found is not None else self._no_media
 
     def facts(self, entry: Entry) -> Derived[Any]:
         """What an entry's cards show, keyed by the digest of exactly that (content/facts.py)."""
