@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import NOW, REPO
+from conftest import NOW, REPO, messages
 from sitekit import jpeg_bytes, write
 
 from catalogue.build.pipeline import build, load_site
@@ -158,6 +158,13 @@ def touched_only(site: Path) -> None:
     os.utime(path, ns=(time.time_ns(), time.time_ns()))
 
 
+def renamed_folder(site: Path) -> None:
+    """An entry folder renamed (its slug corrected), its files as they were, and the event
+    naming it brought along: its pages move, and nothing keeps the old name."""
+    os.rename(site / "content/products/mac-ca", site / "content/products/mac-ca-tam-duong")
+    edit(site / "content/events/tu-van-nhat-ban/event.yaml", "[che-ta-leng, mac-ca]", "[che-ta-leng, mac-ca-tam-duong]")
+
+
 def fallback_setting(site: Path) -> None:
     """Arabic shows no English any more: the source language instead."""
     edit(site / "site.yaml", "languages: [vi, en, ar, ja]", "languages: [vi, en, ar, ja]\nfallback: {ar: []}")
@@ -170,7 +177,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "photo_replaced": photo_replaced, "photo_added": photo_added, "static_file": static_file,
     "deleted_product": deleted_product, "producer_body": producer_body, "event_body": event_body,
     "stamped_source_body": stamped_source_body, "body_there_and_back": body_there_and_back,
-    "touched_only": touched_only, "fallback_setting": fallback_setting,
+    "touched_only": touched_only, "fallback_setting": fallback_setting, "renamed_folder": renamed_folder,
 }
 EVERY_PAGE = ("base_template", "site_yaml", "code_label", "static_file", "partial_template",
               "fallback_setting")
@@ -374,6 +381,18 @@ def test_a_damaged_or_hand_made_cache_row_is_dropped_and_runs_no_code(site: Path
     assert result.ok and not ran.exists()
     assert any("damaged or foreign" in p.message for p in result.problems.warnings)
     assert_as_a_cold_build(site, out, tmp_path)
+
+
+def test_a_folder_renamed_under_the_same_files_is_read_under_its_new_name(site: Path, tmp_path: Path) -> None:
+    """Nothing the cache kept of the folder under its old name stands for it: an event still
+    naming the old folder is an error, as a build without the cache says."""
+    assert build(site, tmp_path / "out", NOW).ok
+    os.rename(site / "content/products/mac-ca", site / "content/products/mac-ca-tam-duong")
+    cached = build(site, tmp_path / "out", NOW)
+    cold = build(site, tmp_path / "cold", NOW, use_cache=False)
+    assert not cold.ok
+    assert messages(cached) == messages(cold)
+    assert any("no folder content/products/mac-ca;" in line for line in messages(cached))
 
 
 def test_a_sealed_manifest_naming_a_file_outside_its_folder_is_damage(site: Path, tmp_path: Path) -> None:

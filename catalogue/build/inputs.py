@@ -30,8 +30,8 @@ class Folder:
     kind: str
     name: str
     path: Path
-    stamp: str  # its files' names, sizes, times and inodes
-    digest: str  # of its files' names and contents
+    stamp: str  # its place, and its files' names, sizes, times and inodes
+    digest: str  # of its place (kind/name) and its files' names and contents
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,12 @@ def folder_stamp(path: "Path | str") -> tuple[str, list[str]]:
     return "|".join(parts), names
 
 
-def content_digest(path: Path, names: list[str]) -> str:
-    """Of the folder's file names and contents. Only regular files are read (a device or a
-    pipe is never opened: loading refuses it), and only so much of each."""
-    parts = []
+def content_digest(path: Path, names: list[str], label: str) -> str:
+    """Of the folder's place (`label`: kind/name), file names and contents. Only regular files
+    are read (a device or a pipe is never opened: loading refuses it), and only so much of
+    each. The place is part of it: an entry's slug is its folder's name, so a folder renamed
+    with its files as they were is another entry, never the record kept under the old name."""
+    parts = [label]
     for name in names:
         target = path / name
         try:
@@ -145,17 +147,17 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
             except OSError:
                 parts.append(f"{item.path}:unreadable")
                 continue
-            stamps[key] = (kind_folder / item.name, f"{item.is_symlink()}:{stamp}", names)
+            stamps[key] = (kind_folder / item.name, f"{kind}/{item.name}:{item.is_symlink()}:{stamp}", names)
     found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
     fresh: dict[str, str] = {}
     for (kind, name), (path, stamp, names) in stamps.items():
         content = found_digests.get(stamp)
         if content is None:
-            content = fresh[stamp] = content_digest(path, names)
+            content = fresh[stamp] = content_digest(path, names, f"{kind}/{name}")
         folders[(kind, name)] = Folder(kind, name, path, stamp, content)
     settings = digest(*parts)
     in_order = {key: folders[key] for key in order if key in folders}
-    parts.extend(f"{kind}/{name}:{folder.stamp}" for (kind, name), folder in in_order.items())
+    parts.extend(folder.stamp for folder in in_order.values())  # each names its folder
     return InputScan(in_order, digest(*parts), settings, fresh)
 
 
