@@ -395,6 +395,26 @@ def test_a_folder_renamed_under_the_same_files_is_read_under_its_new_name(site: 
     assert any("no folder content/products/mac-ca;" in line for line in messages(cached))
 
 
+def test_a_big_row_kept_in_memory_is_used_only_while_the_file_holds_its_seal(tmp_path: Path) -> None:
+    """The preview keeps the megabytes of its manifests between builds; another process's
+    build that writes them anew, or removes them, must be seen at once."""
+    from catalogue.build.cache import RowMemory, Store
+
+    mine = Store(tmp_path / "cache", memory=RowMemory())
+    first, second = b"1" * (200 << 10), b"2" * (200 << 10)
+    mine.put_many("outputs", {"published": first, "small": b"s"})
+    assert mine.get_many("outputs", ["published", "small"]) == {"published": first, "small": b"s"}
+    other = Store(tmp_path / "cache")
+    other.put_many("outputs", {"published": second})
+    other.close()
+    assert mine.get_many("outputs", ["published"]) == {"published": second}
+    other = Store(tmp_path / "cache")
+    other.delete("outputs", ["published"])
+    other.close()
+    assert mine.get_many("outputs", ["published", "small"]) == {"small": b"s"}
+    mine.close()
+
+
 def test_a_sealed_manifest_naming_a_file_outside_its_folder_is_damage(site: Path, tmp_path: Path) -> None:
     """A manifest row sealed with this user's own key (a row no pull request can make) that
     names a file beside the output folder: a rebuild carrying what it did not plan must not

@@ -81,6 +81,7 @@ class RowMemory:
 
     def __init__(self, limit: int = 768 << 20):
         self.rows: dict[tuple[str, str], bytes] = {}
+        self.sealed: dict[tuple[str, str], tuple[bytes, bytes]] = {}  # see SEALED
         self.size = 0
         self.limit = limit
 
@@ -100,10 +101,28 @@ class RowMemory:
         old = self.rows.pop((table, key), None)
         if old is not None:
             self.size -= len(old)
+        self.sealed.pop((table, key), None)
 
     def clear(self) -> None:
         self.rows.clear()
+        self.sealed.clear()
         self.size = 0
+
+    # The outputs table's big rows (the manifests, the plan state: megabytes, read at every
+    # rebuild) change from build to build, and another process may write them: one is kept
+    # with its seal, and taken from here only while the file holds that same seal (which
+    # only those bytes verify against), so a row changed by anyone is read from the file.
+    SEALED, SEALED_FROM = ("outputs",), 64 << 10
+
+    def get_sealed(self, table: str, key: str, seal: object) -> bytes | None:
+        kept = self.sealed.get((table, key))
+        return kept[1] if kept is not None and kept[0] == seal else None
+
+    def put_sealed(self, table: str, key: str, seal: bytes, value: bytes) -> None:
+        if table in self.SEALED and self.SEALED_FROM <= len(value) <= self.limit // 8:
+            self.sealed[(table, key)] = (seal, value)
+        else:
+            self.sealed.pop((table, key), None)
 
 
 def _locked(exc: sqlite3.DatabaseError) -> bool:
@@ -251,7 +270,19 @@ class Store:
                 if kept is not None:
                     found[key] = kept
             wanted = [key for key in wanted if key not in found]
+        sealed = self.memory if self.memory is not None and table in RowMemory.SEALED and self.memory.sealed else None
         try:
+            if sealed is not None and wanted:  # the seals first: a row whose seal is the one kept is not read
+                seals = {}
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start:start + 500]
+                    seals.update(self.db.execute(f"SELECT key, seal FROM {table} WHERE key IN "
+                                                 f"({','.join('?' * len(chunk))})", chunk).fetchall())
+                for key in wanted:
+                    kept = sealed.get_sealed(table, key, seals.get(key))
+                    if kept is not None:
+                        found[key] = kept
+                wanted = [key for key in wanted if key in seals and key not in found]
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
                 marks = ",".join("?" * len(chunk))
@@ -264,6 +295,8 @@ class Store:
                         found[key] = checked
                         if memory is not None:
                             memory.put(table, key, checked)
+                        elif self.memory is not None:
+                            self.memory.put_sealed(table, key, seal, checked)
         except sqlite3.DatabaseError as exc:
             self._damaged(exc)
             return {}
@@ -284,8 +317,9 @@ class Store:
             self.db.executemany(f"INSERT OR REPLACE INTO {table} (key, value, seal, gen) VALUES (?, ?, ?, ?)", rows)
             self.db.execute("COMMIT")
             if self.memory is not None:
-                for key, value in items.items():
+                for key, value, seal, _ in rows:
                     self.memory.put(table, key, value)
+                    self.memory.put_sealed(table, key, seal, value)
         except sqlite3.DatabaseError as exc:
             self._rollback()
             if _locked(exc):
