@@ -273,7 +273,7 @@ class Store:
         sealed = self.memory if self.memory is not None and table in RowMemory.SEALED and self.memory.sealed else None
         try:
             if sealed is not None and wanted:  # the seals first: a row whose seal is the one kept is not read
-                seals = {}
+                seals: dict[str, object] = {}
                 for start in range(0, len(wanted), 500):
                     chunk = wanted[start:start + 500]
                     seals.update(self.db.execute(f"SELECT key, seal FROM {table} WHERE key IN "
