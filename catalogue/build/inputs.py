@@ -30,7 +30,7 @@ class Folder:
     kind: str
     name: str
     path: Path
-    stamp: str  # its place, and its files' names, sizes, times and inodes
+    stamp: str  # a digest of its place, and its files' names, sizes, times and inodes
     digest: str  # of its place (kind/name) and its files' names and contents
 
 
@@ -108,8 +108,8 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
                 previous: InputScan | None = None, dirty: frozenset[tuple[str, str]] | None = None) -> InputScan:
     """Every entry folder and the stamp of the whole site.
 
-    `known` maps folder stamps to the content digests an earlier build found (the build
-    cache); `previous` and `dirty`: a watcher that saw which entry folders changed lets the
+    `known` maps folder stamps (digests) to the content digests an earlier build found (the
+    build cache); `previous` and `dirty`: a watcher that saw which entry folders changed lets the
     others keep what the last scan found (the folders are still listed, for additions)."""
     reuse = previous.folders if previous is not None and dirty is not None else {}
     parts: list[str] = [options]
@@ -147,7 +147,8 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
             except OSError:
                 parts.append(f"{item.path}:unreadable")
                 continue
-            stamps[key] = (kind_folder / item.name, f"{kind}/{item.name}:{item.is_symlink()}:{stamp}", names)
+            stamps[key] = (kind_folder / item.name,
+                           digest("stamp", kind, item.name, str(item.is_symlink()), stamp), names)
     found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
     fresh: dict[str, str] = {}
     for (kind, name), (path, stamp, names) in stamps.items():
@@ -157,7 +158,7 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
         folders[(kind, name)] = Folder(kind, name, path, stamp, content)
     settings = digest(*parts)
     in_order = {key: folders[key] for key in order if key in folders}
-    parts.extend(folder.stamp for folder in in_order.values())  # each names its folder
+    parts.extend(folder.stamp for folder in in_order.values())  # each of its folder's place too
     return InputScan(in_order, digest(*parts), settings, fresh)
 
 

@@ -30,19 +30,15 @@ from catalogue.site.media import EntryMedia, measure_entry
 ENTRY_TYPES: Mapping[str, type] = {"product": Product, "producer": Producer, "event": Event}
 
 
-def folder_key(stamp: str) -> str:
-    return digest("folder", stamp)
-
-
 def known_digests(store: Store, labels: list[tuple[str, str]]) -> dict[str, str]:
-    """Folder stamp -> content digest, as earlier builds found them."""
-    keys = {folder_key(stamp): stamp for _, stamp in labels}
-    found = store.get_many("files", keys)
-    return {keys[key]: value.decode("ascii", "replace") for key, value in found.items()}
+    """Folder stamp -> content digest, as earlier builds found them (a stamp is a digest:
+    the key of its row)."""
+    found = store.get_many("files", [stamp for _, stamp in labels])
+    return {stamp: value.decode("ascii", "replace") for stamp, value in found.items()}
 
 
 def remember_digests(store: Store, fresh: Mapping[str, str]) -> None:
-    store.put_many("files", {folder_key(stamp): content.encode("ascii") for stamp, content in fresh.items()})
+    store.put_many("files", {stamp: content.encode("ascii") for stamp, content in fresh.items()})
 
 
 @dataclass(frozen=True)

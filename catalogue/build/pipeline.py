@@ -16,7 +16,7 @@ from catalogue.build import memory
 from catalogue.build.cache import Store
 from catalogue.build.inputs import InputScan, scan_inputs
 from catalogue.build.keys import package_key
-from catalogue.build.memo import (CachedRecords, MediaMeasures, folder_key, known_digests, record_key, remember_digests,
+from catalogue.build.memo import (CachedRecords, MediaMeasures, known_digests, record_key, remember_digests,
                                   value_key)
 from catalogue.build.recall import Recall
 from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
@@ -338,7 +338,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         store.retain("values_", [value_key(d) for d in stored_values(derivations)])
         store.retain("records", list(state.record_keys.values()) + [MediaMeasures(store, loaded.config.root).key(d[0])
                                                                     for d in state.entries.values()])
-        store.retain("files", [folder_key(folder.stamp) for folder in scan.folders.values()])
+        store.retain("files", [folder.stamp for folder in scan.folders.values()])
     result.languages = len(loaded.config.languages)
     clock("keep")
     return None
