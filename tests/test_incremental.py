@@ -383,6 +383,41 @@ def test_a_damaged_or_hand_made_cache_row_is_dropped_and_runs_no_code(site: Path
     assert_as_a_cold_build(site, out, tmp_path)
 
 
+def test_the_date_alone_changing_is_a_change(site: Path, tmp_path: Path) -> None:
+    """A build on a later day with nothing edited (a nightly build): ratings expire, events
+    pass. It must not say 'up to date' and keep the output the last day made."""
+    from datetime import datetime, timezone
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    later = datetime(2028, 1, 5, 12, tzinfo=timezone.utc)
+    cached = build(site, out, later)
+    assert cached.ok and not cached.up_to_date
+    cold = build(site, tmp_path / "cold", later, use_cache=False)
+    assert messages(cached) == messages(cold)
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+    assert build(site, out, later).up_to_date  # and the same day again does nothing
+
+
+def test_a_timed_event_ending_between_two_builds_of_one_day_is_past(site: Path, tmp_path: Path) -> None:
+    """Upcoming and past depend on the hour for an event with times: a rebuild later the same
+    day, whether it replans after an edit or finds nothing edited, shows the event as past."""
+    from datetime import datetime, timezone
+
+    edit(site / "content/events/hoi-thao-che/event.yaml", "2022-06-14T", "2026-11-29T")
+    morning = datetime(2026, 11, 29, 5, 0, tzinfo=timezone.utc)  # noon in Lai Châu: on now
+    evening = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)  # it ended at 16:30 there
+    for touch in (True, False):
+        out = tmp_path / f"out-{touch}"
+        assert build(site, out, morning).ok
+        if touch:
+            edit(site / "content/products/mac-ca/vi.md", "Hạt to", "Hạt rất to")
+        cached = build(site, out, evening)
+        assert cached.ok and not cached.up_to_date
+        cold = build(site, tmp_path / f"cold-{touch}", evening, use_cache=False)
+        assert snapshot(out) == snapshot(tmp_path / f"cold-{touch}")
+
+
 def test_a_folder_renamed_under_the_same_files_is_read_under_its_new_name(site: Path, tmp_path: Path) -> None:
     """Nothing the cache kept of the folder under its old name stands for it: an event still
     naming the old folder is an error, as a build without the cache says."""

@@ -8,7 +8,7 @@ import os
 import time
 from contextlib import nullcontext
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -35,7 +35,7 @@ from catalogue.content.model import Entry
 from catalogue.problems import Problems
 from catalogue.site import urls
 from catalogue.site.edition import Edition
-from catalogue.site.index import index_site
+from catalogue.site.index import SiteIndex, dates_hold, index_site
 from catalogue.site.locales import load_languages, load_translations
 from catalogue.site.render import environments
 from catalogue.site.media import EntryMedia, ImageChanged
@@ -95,7 +95,7 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
     to plan and the changed entries; None where everything must be planned. `uses`: the
     prefix of the rows saying which outputs use each leaf."""
     if scan.settings != state.settings or set(state.entries) != {f"{k}/{n}" for k, n in scan.folders} \
-            or state.index.day != now.date():
+            or not state.index.holds_at(now):
         return None
     changed = [key for key, folder in scan.folders.items() if folder.digest != state.entries[f"{key[0]}/{key[1]}"][0]]
     if len(changed) > 64:  # many edits at once (a checkout): planning everything is as quick
@@ -145,6 +145,25 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
 
 
 _FOLDERS = {"product": "products", "producer": "producers", "event": "events"}
+
+
+def _inputs_row(stamp: str, index: SiteIndex) -> bytes:
+    """What a build read, and the instants between which its output does not change with
+    the time (see SiteIndex.holds_at): the row that lets the next build do nothing."""
+    times = [index.day.isoformat(), index.after.isoformat() if index.after else "",
+             index.until.isoformat() if index.until else ""]
+    return "\n".join([stamp, *times]).encode()
+
+
+def _same_inputs(row: bytes | None, stamp: str, now: datetime) -> bool:
+    """Whether a build at `now` reading inputs of this stamp would make what the row's build
+    made: the same inputs, and a time that gives the same dates."""
+    try:
+        kept, day, after, until = (row or b"").decode().split("\n")
+        return kept == stamp and dates_hold(date.fromisoformat(day), datetime.fromisoformat(after) if after else None,
+                                            datetime.fromisoformat(until) if until else None, now)
+    except ValueError:
+        return False
 
 
 def _media_loader(store: Store, key: str, ident: str) -> Callable[[], EntryMedia]:
@@ -255,7 +274,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     spare = recall.same("spare", found.get(spare_key), lambda: Manifest.decode(found.get(spare_key)))
     scan = result.scan = scan_site(root, store, f"{link_style}|{preview}", known, dirty)
     clock("scan")
-    if published is not None and found.get(stamp_key) == f"{published.build}:{scan.stamp}".encode() \
+    if published is not None and _same_inputs(found.get(stamp_key), f"{published.build}:{scan.stamp}", now) \
             and Publication.is_current(out_dir, published):
         said = PlanState.warnings_in(found.get(state_key))
         if said is not None:  # nothing to do; what the check said of the content is said again
@@ -332,7 +351,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
                                **({index_key: index, **uses_rows(f"{uses}/", plan_uses(plan), state.entries)} if again is None else {})},
                    clear=uses if again is None else None)
     # the next build with the same inputs does nothing, and repeats this one's warnings
-    store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}".encode()})
+    store.put_many("outputs", {stamp_key: _inputs_row(f"{publication.build}:{scan.stamp}", loaded.index)})
     if again is None:  # what this build's output is made of stays in the cache; nothing else does
         derivations = [page.data for page in plan.pages] + [item.content for item in plan.files]
         store.retain("values_", [value_key(d) for d in stored_values(derivations)])

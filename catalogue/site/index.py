@@ -44,9 +44,21 @@ class SiteIndex:
     facet_counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # facet -> (code, products)
     upcoming_set: frozenset[str]
     day: date  # the build's date, which decided upcoming and past
+    # The instants between which a build on that day makes the same upcoming and past: after
+    # the last end of a timed event that had passed, up to the next one still to come.
+    after: datetime | None = None
+    until: datetime | None = None
 
     def is_upcoming(self, slug: str) -> bool:
         return slug in self.upcoming_set
+
+    def holds_at(self, now: datetime) -> bool:
+        """Whether a build at `now` would make this same index's dates (day, upcoming, past)."""
+        return dates_hold(self.day, self.after, self.until, now)
+
+
+def dates_hold(day: date, after: datetime | None, until: datetime | None, now: datetime) -> bool:
+    return now.date() == day and (after is None or now > after) and (until is None or now <= until)
 
 
 def facet_values(product: Product, producer_type: str | None) -> dict[str, list[str]]:
@@ -76,6 +88,7 @@ def index_site(site: Site, now: datetime) -> SiteIndex:
     ordered = sorted(site.events.values(), key=lambda e: (sort_instant(e), e.slug))
     upcoming = tuple(e.slug for e in ordered if is_upcoming(e, now))
     past = tuple(e.slug for e in reversed(ordered) if not is_upcoming(e, now))
+    ends = [last.value for last in (e.end or e.start for e in site.events.values()) if isinstance(last.value, datetime)]
     featured = tuple(p.slug for p in sorted(site.products.values(), key=lambda p: (-p.ocop.stars, p.slug))[:FEATURED])
     products = site.products.values()
     return SiteIndex(
@@ -92,4 +105,6 @@ def index_site(site: Site, now: datetime) -> SiteIndex:
         listed=listed, listings={key: tuple(slugs) for key, slugs in sorted(listings.items())},
         upcoming=upcoming, past=past, featured=featured,
         facet_counts=tuple((facet, tuple(sorted(counts[facet].items()))) for facet in FACETS),
-        upcoming_set=frozenset(upcoming), day=now.date())
+        upcoming_set=frozenset(upcoming), day=now.date(),
+        after=max((end for end in ends if end < now), default=None),
+        until=min((end for end in ends if end >= now), default=None))
