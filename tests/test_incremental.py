@@ -418,6 +418,51 @@ def test_a_timed_event_ending_between_two_builds_of_one_day_is_past(site: Path, 
         assert snapshot(out) == snapshot(tmp_path / f"cold-{touch}")
 
 
+def test_site_yaml_edited_under_the_same_size_and_time_is_seen(site: Path, tmp_path: Path) -> None:
+    """As for every other input, a change of site.yaml is seen by its inode's change time too
+    (a tool that restores the modification time, a checkout)."""
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    path = site / "site.yaml"
+    before = path.stat()
+    edit(path, 'en: "Test Products"', 'en: "Tested Things"')
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert not build(site, out, NOW).up_to_date
+    assert_as_a_cold_build(site, out, tmp_path)
+
+
+def test_a_folder_named_like_a_text_in_an_entry_is_reported_as_without_the_cache(site: Path, tmp_path: Path) -> None:
+    assert build(site, tmp_path / "out", NOW).ok
+    (site / "content/products/mac-ca/ja.md").mkdir()
+    cached = build(site, tmp_path / "out", NOW)
+    cold = build(site, tmp_path / "cold", NOW, use_cache=False)
+    assert not cold.ok and messages(cached) == messages(cold)
+
+
+def test_the_preview_sees_an_edit_through_a_linked_entry_folder(site: Path, tmp_path: Path) -> None:
+    """An entry folder may be a link to another inside its kind's folder; the watcher names
+    the file where it really is, and the linked entry must not keep what it was."""
+    import contextlib
+
+    from catalogue.commands.serve import Preview
+
+    os.symlink("mac-ca", site / "content/products/mac-ca-alias")
+    preview = Preview(site, tmp_path / "preview", NOW, owned=True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert preview.rebuild().ok
+        for text in ("Hạt rất to", "Hạt rất rất to"):
+            edit(site / "content/products/mac-ca/vi.md", "Hạt ", text + " ")
+            assert preview.rebuild([site / "content/products/mac-ca/vi.md"]).ok
+            edit(site / "content/products/mac-ca/product.yaml", "district: sin-ho", "district: sin-ho\nshelf_life_days: 90")
+            assert preview.rebuild([site / "content/products/mac-ca/product.yaml"]).ok
+            assert build(site, tmp_path / "cold", NOW, preview=True, use_cache=False).ok
+            pages = {path: sha for path, sha in snapshot(tmp_path / "preview").items()
+                     if path not in (".preview", ".catalogue-output")}
+            assert pages == {path: sha for path, sha in snapshot(tmp_path / "cold").items() if path != ".catalogue-output"}
+            edit(site / "content/products/mac-ca/product.yaml", "\nshelf_life_days: 90", "")
+
+
 def test_a_folder_renamed_under_the_same_files_is_read_under_its_new_name(site: Path, tmp_path: Path) -> None:
     """Nothing the cache kept of the folder under its old name stands for it: an event still
     naming the old folder is an error, as a build without the cache says."""

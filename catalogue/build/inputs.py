@@ -54,12 +54,15 @@ def _stat_part(entry: os.DirEntry[str]) -> str:
 
 
 def folder_stamp(path: "Path | str") -> tuple[str, list[str]]:
-    """(stamp of a folder's files, their names) ; sub-folders are not part of an entry."""
+    """(stamp of a folder's files, their names). What is in a sub-folder is not part of an
+    entry, but its name is (a folder named like a text, `en.md/`, is a problem to report)."""
     parts: list[str] = []
     names: list[str] = []
     with os.scandir(path) as found:
         for item in sorted(found, key=_name):
             if item.is_dir(follow_symlinks=False):
+                parts.append(f"{item.name}/")
+                names.append(item.name)
                 continue
             parts.append(_stat_part(item))
             names.append(item.name)
@@ -116,7 +119,7 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
     for path in (root / "site.yaml",):
         try:
             info = path.stat()
-            parts.append(f"site.yaml:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}")
+            parts.append(f"site.yaml:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}")
         except OSError:
             parts.append("site.yaml:-")
     for base in (root, builtin_root()):
@@ -136,7 +139,8 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
         for item in items:
             key = (kind, item.name)
             order.append(key)
-            if key in reuse and key not in dirty:  # type: ignore[operator]
+            # a linked folder is read again: the watcher names the files where they really are
+            if key in reuse and key not in dirty and not item.is_symlink():  # type: ignore[operator]
                 folders[key] = reuse[key]
                 continue
             if not item.is_dir():
