@@ -110,6 +110,13 @@ def photo_replaced(site: Path) -> None:
     (site / "content/products/che-ta-leng/cover.jpg").write_bytes(jpeg_bytes((160, 100), "#a53"))
 
 
+def photo_replaced_twice(site: Path) -> None:
+    """Each rebuild replans the product alone: the first new photo's files must go too."""
+    photo_replaced(site)
+    assert build(site, site.parent / "published", NOW).ok
+    (site / "content/products/che-ta-leng/cover.jpg").write_bytes(jpeg_bytes((160, 100), "#35a"))
+
+
 def photo_added(site: Path) -> None:
     write(site / "content/products/mac-ca/nut.jpg", jpeg_bytes((80, 80), "#753"))
     edit(site / "content/products/mac-ca/product.yaml", "district: sin-ho", "district: sin-ho\nimages: [nut.jpg]")
@@ -178,6 +185,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "deleted_product": deleted_product, "producer_body": producer_body, "event_body": event_body,
     "stamped_source_body": stamped_source_body, "body_there_and_back": body_there_and_back,
     "touched_only": touched_only, "fallback_setting": fallback_setting, "renamed_folder": renamed_folder,
+    "photo_replaced_twice": photo_replaced_twice,
 }
 EVERY_PAGE = ("base_template", "site_yaml", "code_label", "static_file", "partial_template",
               "fallback_setting")

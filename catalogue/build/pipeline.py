@@ -90,10 +90,10 @@ def load_site(root: Path, problems: Problems, now: datetime | None = None, store
 
 
 def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, uses: str, now: datetime,
-                problems: Problems) -> tuple[LoadedSite, set[str], list[str]] | None:
+                problems: Problems) -> tuple[LoadedSite, set[str], list[str], set[str]] | None:
     """The site for a rebuild that plans only what changed (see replan.py), with the outputs
-    to plan and the changed entries; None where everything must be planned. `uses`: the
-    prefix of the rows saying which outputs use each leaf."""
+    to plan, the changed entries and their leaves that changed; None where everything must
+    be planned. `uses`: the prefix of the rows saying which outputs use each leaf."""
     if scan.settings != state.settings or set(state.entries) != {f"{k}/{n}" for k, n in scan.folders} \
             or not state.index.holds_at(now):
         return None
@@ -141,7 +141,7 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
     problems.extend([problem for problem in state.warnings if not problem.path.startswith(changed_paths)])
     problems.extend(local.items)
     loaded = LoadedSite(config, site, state.index, media, load_languages(config), theme, catalogues, now)
-    return loaded, wanted, [f"{kind}/{name}" for kind, name in changed]
+    return loaded, wanted, [f"{kind}/{name}" for kind, name in changed], leaves
 
 
 _FOLDERS = {"product": "products", "producer": "producers", "event": "events"}
@@ -285,7 +285,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     state = recall.same("plan state", pieces, lambda: PlanState.decode(*pieces)) if published is not None else None
     again = replan_site(root, state, scan, store, f"{uses}/", now, problems) if state is not None else None
     if again is not None:
-        loaded, wanted, result.changed = again
+        loaded, wanted, result.changed, changed_leaves = again
         result.replanned = True
     else:
         with memory.collection_paused():
@@ -346,9 +346,12 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         else swapped_out.encode()
     recall.remember("published", new_manifest, publication.new)
     recall.remember("spare", spare_manifest, swapped_out)
-    store.put_many("outputs", {published_key: new_manifest, state_key: kept, spare_key: spare_manifest,
-                               # the index, and which outputs use what, as a build that planned all made them
-                               **({index_key: index, **uses_rows(f"{uses}/", plan_uses(plan), state.entries)} if again is None else {})},
+    if again is None:  # the index, and which outputs use what, as a build that planned all made them
+        made_of = {index_key: index, **uses_rows(f"{uses}/", plan_uses(plan), state.entries)}
+    else:  # which outputs use the leaves that changed: all that used them were planned again
+        now_uses = plan_uses(plan)
+        made_of = uses_rows(f"{uses}/", {leaf: now_uses.get(leaf, ()) for leaf in changed_leaves}, ())
+    store.put_many("outputs", {published_key: new_manifest, state_key: kept, spare_key: spare_manifest, **made_of},
                    clear=uses if again is None else None)
     # the next build with the same inputs does nothing, and repeats this one's warnings
     store.put_many("outputs", {stamp_key: _inputs_row(f"{publication.build}:{scan.stamp}", loaded.index)})
