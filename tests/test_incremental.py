@@ -471,6 +471,22 @@ def test_the_preview_sees_an_edit_through_a_linked_entry_folder(site: Path, tmp_
             edit(site / "content/products/mac-ca/product.yaml", "\nshelf_life_days: 90", "")
 
 
+def test_a_published_file_removed_by_hand_stays_made_again(site: Path, tmp_path: Path) -> None:
+    """The next build makes it again; the folder that lacked it, kept aside, must not bring
+    the loss back at the build after (it became the spare that build brings up to date)."""
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    (out / "en/index.html").unlink()
+    shutil.rmtree(out / "ja/products")
+    assert build(site, out, NOW).ok
+    assert (out / "en/index.html").is_file()
+    for text in ("Dùng nước 90 °C.", "Dùng nước 95 °C."):
+        edit(site / "content/products/che-ta-leng/vi.md", "Dùng nước 85 °C." if "90" in text else "Dùng nước 90 °C.", text)
+        assert build(site, out, NOW).ok
+        assert_as_a_cold_build(site, out, tmp_path)
+        shutil.rmtree(tmp_path / "cold")
+
+
 def test_a_folder_renamed_under_the_same_files_is_read_under_its_new_name(site: Path, tmp_path: Path) -> None:
     """Nothing the cache kept of the folder under its old name stands for it: an event still
     naming the old folder is an error, as a build without the cache says."""

@@ -263,7 +263,9 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
 def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, preview: bool,
            link_style: urls.LinkStyle, known: InputScan | None, dirty: frozenset[tuple[str, str]] | None,
            store: Store, jobs: int, result: BuildResult, recall: Recall,
-           on_published: Callable[[], None] | None = None) -> None:
+           on_published: Callable[[], None] | None = None, incomplete: bool = False) -> None:
+    """`incomplete`: the published folder lacks files its manifest lists (removed by hand);
+    once swapped out, it is not kept as a spare to bring up to date."""
     problems = result.problems
     clock = Clock(result.timings)
     published_key, spare_key = manifest_keys(out_dir)
@@ -325,13 +327,13 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         clock("publish")
         if on_published is not None:
             on_published()
-    except (MissingOutput, RecordMissing):  # the last build's files or records are not all there
+    except (MissingOutput, RecordMissing) as exc:  # the last build's files or records are not all there
         give_up()
         store.delete("outputs", [state_key])
         result.timings.clear()
         result.replanned = False
         return _build(root, out_dir, now, progress, preview, link_style, known, dirty, store, jobs, result, recall,
-                      on_published)
+                      on_published, incomplete or isinstance(exc, MissingOutput))
     except BaseException:
         give_up()
         raise
@@ -341,7 +343,8 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     index = pieces[1] if again is not None and pieces[1] is not None else state.encode_index()  # a rebuild: as it was
     recall.remember("plan state", (kept, index), state)  # what the next build reads back
     new_manifest = publication.new.encode()
-    swapped_out = publication.published or Manifest("")  # the spare now: as read, if it was read
+    # the spare now: as read, if it was read; nothing to go on from where files were missing
+    swapped_out = publication.published if publication.published is not None and not incomplete else Manifest("")
     spare_manifest = found[published_key] if swapped_out is published and published_key in found \
         else swapped_out.encode()
     recall.remember("published", new_manifest, publication.new)
