@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from conftest import NOW, REPO, messages
-from sitekit import jpeg_bytes, write
+from sitekit import jpeg_bytes, text_file, write
 
 from catalogue.build.pipeline import build, load_site
 from catalogue.content.model import EntryKind
@@ -117,6 +117,11 @@ def photo_replaced_twice(site: Path) -> None:
     (site / "content/products/che-ta-leng/cover.jpg").write_bytes(jpeg_bytes((160, 100), "#35a"))
 
 
+def translation_added(site: Path) -> None:
+    """A text in a language the entry had none in: its page there is listed (sitemap, hreflang)."""
+    write(site / "content/products/mac-ca/en.md", text_file("Tam Duong macadamia", "Cracked macadamia.", "Big nuts.\n"))
+
+
 def photo_added(site: Path) -> None:
     write(site / "content/products/mac-ca/nut.jpg", jpeg_bytes((80, 80), "#753"))
     edit(site / "content/products/mac-ca/product.yaml", "district: sin-ho", "district: sin-ho\nimages: [nut.jpg]")
@@ -185,7 +190,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "deleted_product": deleted_product, "producer_body": producer_body, "event_body": event_body,
     "stamped_source_body": stamped_source_body, "body_there_and_back": body_there_and_back,
     "touched_only": touched_only, "fallback_setting": fallback_setting, "renamed_folder": renamed_folder,
-    "photo_replaced_twice": photo_replaced_twice,
+    "photo_replaced_twice": photo_replaced_twice, "translation_added": translation_added,
 }
 EVERY_PAGE = ("base_template", "site_yaml", "code_label", "static_file", "partial_template",
               "fallback_setting")

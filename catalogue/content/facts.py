@@ -117,15 +117,17 @@ def facts_of(entry: Entry, source_lang: str) -> Facts:
 def index_facts(entry: Entry) -> tuple[object, ...]:
     """What the site's index takes of an entry (site/index.py): the listing pages it is on,
     its filters, its place in orderings and its references. While these stay as they are,
-    an edit changes no page other than those showing the entry itself or its facts."""
+    an edit changes no page other than those showing the entry itself or its facts. The
+    languages it has a text in are here too: the sitemap lists its pages in those alone."""
+    languages = tuple(sorted(entry.texts))
     if isinstance(entry, Product):
         return ("product", entry.category, entry.district, tuple(entry.markets), entry.ocop.stars, entry.ocop.year,
                 entry.producer, entry.images[0] if entry.images else None, entry.updated,
-                tuple(entry.certifications))
+                tuple(entry.certifications), languages)
     if isinstance(entry, Producer):
-        return ("producer", entry.type)
+        return ("producer", entry.type, languages)
     assert isinstance(entry, Event)
-    return ("event", entry.start, entry.end, tuple(entry.products), entry.organizer)
+    return ("event", entry.start, entry.end, tuple(entry.products), entry.organizer, languages)
 
 
 def index_digest(entry: Entry) -> str:
