@@ -492,6 +492,19 @@ def test_a_published_file_removed_by_hand_stays_made_again(site: Path, tmp_path:
         shutil.rmtree(tmp_path / "cold")
 
 
+def test_a_rebuild_of_an_event_says_again_what_its_organiser_looks_like(site: Path, tmp_path: Path) -> None:
+    """A rule between entries (an organiser written like a slug of no producer), said again
+    by a rebuild that reads only the edited event."""
+    edit(site / "content/events/tu-van-nhat-ban/event.yaml", 'organizer: "Cục Xúc tiến thương mại"', "organizer: htx-ta-lenh")
+    assert build(site, tmp_path / "out", NOW).ok
+    edit(site / "content/events/tu-van-nhat-ban/vi.md", "Nội dung.", "Nội dung mới.")
+    cached = build(site, tmp_path / "out", NOW)
+    assert cached.replanned
+    cold = build(site, tmp_path / "cold", NOW, use_cache=False)
+    assert messages(cached) == messages(cold)
+    assert any("looks like a producer slug" in line for line in messages(cached))
+
+
 def test_a_folder_renamed_under_the_same_files_is_read_under_its_new_name(site: Path, tmp_path: Path) -> None:
     """Nothing the cache kept of the folder under its old name stands for it: an event still
     naming the old folder is an error, as a build without the cache says."""

@@ -30,8 +30,8 @@ from catalogue.build.writer import (Manifest, OutputError, OutputLock, Publicati
 from catalogue.config import load_config
 from catalogue.content.link import link_site
 from catalogue.content.load import BodyChanged, load_content
-from catalogue.content.validate import check_entry, validate
-from catalogue.content.model import Entry
+from catalogue.content.validate import check_entry, check_organizer, validate
+from catalogue.content.model import Entry, Event
 from catalogue.problems import Problems
 from catalogue.site import urls
 from catalogue.site.edition import Edition
@@ -110,8 +110,11 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
     fresh_list = records.load([(kind, scan.folders[(kind, name)].path, scan.folders[(kind, name)].digest)  # type: ignore[misc]
                                for kind, name in changed], local)
     fresh = {entry_id(entry): entry for entry in fresh_list if entry is not None}
+    producers = frozenset(state.index.producers)
     for entry in fresh.values():
         check_entry(entry, now.date(), config.source_lang, local)
+        if isinstance(entry, Event):
+            check_organizer(entry, producers.__contains__, local)
     if local.has_errors() or len(fresh) != len(changed) or any(
             state.entries[ident][2] != entry.index_digest for ident, entry in fresh.items()):
         return None  # an error (the whole build reports it), or the index would change
