@@ -8,7 +8,7 @@ import os
 import time
 from contextlib import nullcontext
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -35,7 +35,7 @@ from catalogue.content.model import Entry, Event
 from catalogue.problems import Problems
 from catalogue.site import urls
 from catalogue.site.edition import Edition
-from catalogue.site.index import SiteIndex, dates_hold, index_site
+from catalogue.site.index import dates_hold_at, index_site
 from catalogue.site.locales import load_languages, load_translations
 from catalogue.site.render import environments
 from catalogue.site.media import EntryMedia, ImageChanged
@@ -150,23 +150,11 @@ def replan_site(root: Path, state: PlanState, scan: InputScan, store: Store, use
 _FOLDERS = {"product": "products", "producer": "producers", "event": "events"}
 
 
-def _inputs_row(stamp: str, index: SiteIndex) -> bytes:
-    """What a build read, and the instants between which its output does not change with
-    the time (see SiteIndex.holds_at): the row that lets the next build do nothing."""
-    times = [index.day.isoformat(), index.after.isoformat() if index.after else "",
-             index.until.isoformat() if index.until else ""]
-    return "\n".join([stamp, *times]).encode()
-
-
 def _same_inputs(row: bytes | None, stamp: str, now: datetime) -> bool:
     """Whether a build at `now` reading inputs of this stamp would make what the row's build
-    made: the same inputs, and a time that gives the same dates."""
-    try:
-        kept, day, after, until = (row or b"").decode().split("\n")
-        return kept == stamp and dates_hold(date.fromisoformat(day), datetime.fromisoformat(after) if after else None,
-                                            datetime.fromisoformat(until) if until else None, now)
-    except ValueError:
-        return False
+    made (the row: the stamp, then its index's dates): the same inputs, a time giving the same dates."""
+    kept, _, dates = (row or b"").decode("utf-8", "replace").partition("\n")
+    return kept == stamp and dates_hold_at(dates, now)
 
 
 def _media_loader(store: Store, key: str, ident: str) -> Callable[[], EntryMedia]:
@@ -360,7 +348,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     store.put_many("outputs", {published_key: new_manifest, state_key: kept, spare_key: spare_manifest, **made_of},
                    clear=uses if again is None else None)
     # the next build with the same inputs does nothing, and repeats this one's warnings
-    store.put_many("outputs", {stamp_key: _inputs_row(f"{publication.build}:{scan.stamp}", loaded.index)})
+    store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}\n{loaded.index.dates()}".encode()})
     if again is None:  # what this build's output is made of stays in the cache; nothing else does
         derivations = [page.data for page in plan.pages] + [item.content for item in plan.files]
         store.retain("values_", [value_key(d) for d in stored_values(derivations)])

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Mapping
 
 from catalogue.content.model import Product, Site
-from catalogue.site.views import LISTS, is_upcoming, sort_instant
+from catalogue.site.views import LISTS, is_upcoming, sort_instant, timed_end
 
 FACETS = ("category", "stars", "district", "certification", "market", "producer_type")
 FEATURED = 8
@@ -54,10 +54,25 @@ class SiteIndex:
 
     def holds_at(self, now: datetime) -> bool:
         """Whether a build at `now` would make this same index's dates (day, upcoming, past)."""
-        return dates_hold(self.day, self.after, self.until, now)
+        return _dates_hold(self.day, self.after, self.until, now)
+
+    def dates(self) -> str:
+        """The day and instants holds_at() goes by, as a text kept beside the build's inputs."""
+        return "\n".join([self.day.isoformat(), self.after.isoformat() if self.after else "",
+                          self.until.isoformat() if self.until else ""])
 
 
-def dates_hold(day: date, after: datetime | None, until: datetime | None, now: datetime) -> bool:
+def dates_hold_at(dates: str, now: datetime) -> bool:
+    """SiteIndex.holds_at() for the text its dates() made; False for any other text."""
+    try:
+        day, after, until = dates.split("\n")
+        return _dates_hold(date.fromisoformat(day), datetime.fromisoformat(after) if after else None,
+                           datetime.fromisoformat(until) if until else None, now)
+    except ValueError:
+        return False
+
+
+def _dates_hold(day: date, after: datetime | None, until: datetime | None, now: datetime) -> bool:
     return now.date() == day and (after is None or now > after) and (until is None or now <= until)
 
 
@@ -88,7 +103,7 @@ def index_site(site: Site, now: datetime) -> SiteIndex:
     ordered = sorted(site.events.values(), key=lambda e: (sort_instant(e), e.slug))
     upcoming = tuple(e.slug for e in ordered if is_upcoming(e, now))
     past = tuple(e.slug for e in reversed(ordered) if not is_upcoming(e, now))
-    ends = [last.value for last in (e.end or e.start for e in site.events.values()) if isinstance(last.value, datetime)]
+    ends = [end for end in map(timed_end, site.events.values()) if end is not None]
     featured = tuple(p.slug for p in sorted(site.products.values(), key=lambda p: (-p.ocop.stars, p.slug))[:FEATURED])
     products = site.products.values()
     return SiteIndex(

@@ -325,12 +325,18 @@ def country_name(lc: LanguageContext, country: str | None) -> str | None:
     return country
 
 
-def is_upcoming(event: Event, now: datetime) -> bool:
+def timed_end(event: Event) -> datetime | None:
+    """The instant an event with times ends (its start where it has no end); None for one of
+    whole days. Past it, the event is no longer upcoming."""
     last = event.end or event.start
-    if last.all_day:
-        return last.day >= now.date()
-    assert isinstance(last.value, datetime)
-    return last.value >= now
+    return last.value if isinstance(last.value, datetime) else None
+
+
+def is_upcoming(event: Event, now: datetime) -> bool:
+    end = timed_end(event)
+    if end is None:
+        return (event.end or event.start).day >= now.date()
+    return end >= now
 
 
 def sort_instant(event: Event) -> str:
