@@ -44,10 +44,14 @@ class LanguageContext:
     listed: Mapping[str, frozenset[str]]
     digest: str
     fmt: Formatter = field(init=False, compare=False, repr=False)
+    names: Mapping[str, str] = field(init=False, compare=False, repr=False)  # the site's languages, named
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fmt", Formatter(self.language.locale, self.language.code, self.source_lang,
                                                   self.codes))
+        # looked up for every card's text: CLDR's names are parsed once per language, not per card
+        object.__setattr__(self, "names", {code: _display_name(self.language, self.languages, code)
+                                           for code in self.languages})
 
     @property
     def code(self) -> str:
@@ -257,11 +261,16 @@ class FacetGroup:
 
 def language_name(lc: LanguageContext, code: str) -> str:
     """A language's name in the reader's language (CLDR): "ベトナム語", "الفيتنامية"."""
+    found = lc.names.get(code)
+    return found if found is not None else _display_name(lc.language, lc.languages, code)
+
+
+def _display_name(reader: Language, languages: Mapping[str, Language], code: str) -> str:
     try:
-        name = Locale.parse(code, sep="-").get_display_name(lc.language.locale)
+        name = Locale.parse(code, sep="-").get_display_name(reader.locale)
     except (ValueError, TypeError):
         name = None
-    return name or lc.languages[code].native_name if code in lc.languages else (name or code)
+    return name or languages[code].native_name if code in languages else (name or code)
 
 
 def words(lc: LanguageContext, texts: Mapping[str, TextLike]) -> Words:
