@@ -157,5 +157,11 @@ class Evaluator:
         """Drop the values kept so far (a process that renders one language after another)."""
         self._known.clear()
 
+    def prefetch(self, items: Any) -> None:
+        """Look up stored values ahead, where there is a store (see build/memo.py)."""
+
+    def flush(self) -> None:
+        """Keep the stored values made so far, where there is a store."""
+
 
 _MISSING = object()

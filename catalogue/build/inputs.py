@@ -29,9 +29,13 @@ class Folder:
 
     kind: str
     name: str
-    path: Path
+    where: str  # its path (a Path is made when asked for: a scan finds 11,000 folders)
     stamp: str  # a digest of its place, and its files' names, sizes, times and inodes
     digest: str  # of its place (kind/name) and its files' names and contents
+
+    @property
+    def path(self) -> Path:
+        return Path(self.where)
 
 
 @dataclass(frozen=True)
@@ -57,28 +61,23 @@ def folder_stamp(path: "Path | str") -> tuple[str, list[str]]:
     """(stamp of a folder's files, their names). What is in a sub-folder is not part of an
     entry, but its name is (a folder named like a text, `en.md/`, is a problem to report)."""
     parts: list[str] = []
-    names: list[str] = []
     with os.scandir(path) as found:
-        for item in sorted(found, key=_name):
-            if item.is_dir(follow_symlinks=False):
-                parts.append(f"{item.name}/")
-                names.append(item.name)
-                continue
-            parts.append(_stat_part(item))
-            names.append(item.name)
-    return "|".join(parts), names
+        items = sorted(found, key=_name)
+    for item in items:
+        parts.append(f"{item.name}/" if item.is_dir(follow_symlinks=False) else _stat_part(item))
+    return "|".join(parts), [item.name for item in items]
 
 
-def content_digest(path: Path, names: list[str], label: str) -> str:
+def content_digest(path: "Path | str", names: list[str], label: str) -> str:
     """Of the folder's place (`label`: kind/name), file names and contents. Only regular files
     are read (a device or a pipe is never opened: loading refuses it), and only so much of
     each. The place is part of it: an entry's slug is its folder's name, so a folder renamed
     with its files as they were is another entry, never the record kept under the old name."""
     parts = [label]
     for name in names:
-        target = path / name
+        target = os.path.join(path, name)
         try:
-            info = target.stat()
+            info = os.stat(target)
             if not stat.S_ISREG(info.st_mode) or info.st_size > READ_AT_MOST:
                 parts.append(f"{name}=not read:{info.st_mode}:{info.st_size}")
                 continue
@@ -125,7 +124,7 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
     for base in (root, builtin_root()):
         for name in SETTINGS_FOLDERS:
             _tree(base / name, parts)
-    stamps: dict[tuple[str, str], tuple[Path, str, list[str]]] = {}
+    stamps: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
     folders: dict[tuple[str, str], Folder] = {}
     order: list[tuple[str, str]] = []  # (kind, name) sorted, as found: 10,000 keys sorted again cost more
     for kind, name in sorted(KIND_FOLDERS):
@@ -151,15 +150,15 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
             except OSError:
                 parts.append(f"{item.path}:unreadable")
                 continue
-            stamps[key] = (kind_folder / item.name,
+            stamps[key] = (os.path.join(kind_folder, item.name),
                            digest("stamp", kind, item.name, str(item.is_symlink()), stamp), names)
     found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
     fresh: dict[str, str] = {}
-    for (kind, name), (path, stamp, names) in stamps.items():
+    for (kind, name), (where, stamp, names) in stamps.items():
         content = found_digests.get(stamp)
         if content is None:
-            content = fresh[stamp] = content_digest(path, names, f"{kind}/{name}")
-        folders[(kind, name)] = Folder(kind, name, path, stamp, content)
+            content = fresh[stamp] = content_digest(where, names, f"{kind}/{name}")
+        folders[(kind, name)] = Folder(kind, name, where, stamp, content)
     settings = digest(*parts)
     in_order = {key: folders[key] for key in order if key in folders}
     parts.extend(folder.stamp for folder in in_order.values())  # each of its folder's place too

@@ -16,8 +16,8 @@ from catalogue.build import memory
 from catalogue.build.cache import Store
 from catalogue.build.inputs import InputScan, scan_inputs
 from catalogue.build.keys import package_key
-from catalogue.build.memo import (CachedRecords, MediaMeasures, known_digests, record_key, remember_digests,
-                                  value_key)
+from catalogue.build.memo import (CachedEvaluator, CachedRecords, MediaMeasures, known_digests, record_key,
+                                  remember_digests, value_key)
 from catalogue.build.recall import Recall
 from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
 from catalogue.site.pages import everything
@@ -290,7 +290,8 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     clock("load")
     edition = Edition(loaded.config.languages, link_style, web=True, preview=preview)
     plan = plan_build(loaded, edition, problems, wanted.__contains__ if wanted is not None else everything,
-                      fresh=frozenset(result.changed) if wanted is not None else None)
+                      fresh=frozenset(result.changed) if wanted is not None else None,
+                      evaluator=CachedEvaluator(store))
     clock("plan")
     if problems.has_errors():
         return
@@ -350,7 +351,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     # the next build with the same inputs does nothing, and repeats this one's warnings
     store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}\n{loaded.index.dates()}".encode()})
     if again is None:  # what this build's output is made of stays in the cache; nothing else does
-        derivations = [page.data for page in plan.pages] + [item.content for item in plan.files]
+        derivations = [page.data for page in plan.pages] + [item.content for item in plan.files] + list(plan.made_of)
         store.retain("values_", [value_key(d) for d in stored_values(derivations)])
         store.retain("records", list(state.record_keys.values()) + [MediaMeasures(store, loaded.config.root).key(d[0])
                                                                     for d in state.entries.values()])

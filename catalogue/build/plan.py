@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from catalogue.build.cache import Store
-from catalogue.build.keys import package_key, template_closures
+from catalogue.build.keys import package_key, reference_values, template_closures
 from catalogue.build.memo import CachedEvaluator
 from catalogue.build.stages import BuildResult, LoadedSite
 from catalogue.build.workers import RenderFailure, RenderJob, render_pages
 from catalogue.build.writer import Publication
-from catalogue.derive import Derived, digest, digest_of
+from catalogue.derive import Derived, Evaluator, digest, digest_of
 from catalogue.outputs.files import FILE_KINDS, FileOutput, plan_calendars, plan_images, plan_web_files, static_bytes, static_file
 from catalogue.problems import Problems
 from catalogue.site.edition import Edition
@@ -40,12 +40,14 @@ class BuildPlan:
     static_keys: Mapping[str, str]
     settings: RenderSettings
     settings_digest: str  # of everything but the content its keys are made of
+    made_of: tuple[Derived[Any], ...] = ()  # stored values the plan itself was made with (template references)
 
 
 def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems, wanted: Wanted = everything,
-               fresh: frozenset[str] | None = None) -> BuildPlan:
+               fresh: frozenset[str] | None = None, evaluator: Evaluator | None = None) -> BuildPlan:
     """Every page and file, and its key: a page's is its template's closure, its language's
-    settings (site.yaml, UI catalogues, theme files, edition, package) and its data's digest."""
+    settings (site.yaml, UI catalogues, theme files, edition, package) and its data's digest.
+    `evaluator`: where the templates' references are looked up (see keys.template_closures)."""
     config, theme = loaded.config, loaded.theme
     statics = dict(theme.statics)
     assets = fingerprinted(statics)
@@ -55,7 +57,8 @@ def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems, wanted:
                 for lang in config.languages}
     planner = Planner(loaded.index, loaded.site, loaded.media, contexts, edition, wanted, fresh)
     pages = plan_pages(planner, problems)
-    closures = template_closures({name: _source(path) for name, path in theme.templates.items()})
+    sources = {name: _source(path) for name, path in theme.templates.items()}
+    closures = template_closures(sources, evaluator)
     language_keys = {lang: digest(settings, lang, loaded.catalogues[lang].digest) for lang in config.languages}
     page_keys = []
     alternates: dict[int, str] = {}  # the pages of one entry share one mapping of alternates
@@ -84,7 +87,8 @@ def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems, wanted:
                                      {lang: c.translations for lang, c in loaded.catalogues.items()}, assets, edition)
     return BuildPlan(pages, page_keys, files, file_keys, static_files, static_keys, render_settings,
                      digest(settings, *(f"{lang}={key}" for lang, key in sorted(language_keys.items())),
-                            *(f"{name}={key}" for name, key in sorted(closures.items()))))
+                            *(f"{name}={key}" for name, key in sorted(closures.items()))),
+                     tuple(reference_values(sources).values()))
 
 
 def _source(path: Path) -> str:
