@@ -118,14 +118,16 @@ def reference_values(sources: Mapping[str, str]) -> dict[str, Derived[str]]:
     return {name: derive(template_references, source, stored=True) for name, source in sources.items()}
 
 
-def template_closures(sources: Mapping[str, str], evaluator: Evaluator | None = None) -> dict[str, str]:
+def template_closures(sources: Mapping[str, str], evaluator: Evaluator | None = None,
+                      values: Mapping[str, Derived[str]] | None = None) -> dict[str, str]:
     """Per template name: a key of its own source and of every template it extends, includes
     or imports, transitively. A template that names another by a value known only when it
     renders depends on every template. (Templates are parsed with the extensions pages are
     rendered with; one that does not parse fails the build, whatever its key.) `evaluator`:
-    where the references are looked up (a cached one reads them from the build cache)."""
+    where the references are looked up (a cached one reads them from the build cache);
+    `values`: reference_values(sources), where the caller has them."""
     evaluator = evaluator if evaluator is not None else Evaluator()
-    values = reference_values(sources)
+    values = values if values is not None else reference_values(sources)
     evaluator.prefetch(list(values.values()))
     uses: dict[str, set[str]] = {}
     for name, value in values.items():

@@ -58,7 +58,8 @@ def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems, wanted:
     planner = Planner(loaded.index, loaded.site, loaded.media, contexts, edition, wanted, fresh)
     pages = plan_pages(planner, problems)
     sources = {name: _source(path) for name, path in theme.templates.items()}
-    closures = template_closures(sources, evaluator)
+    references = reference_values(sources)
+    closures = template_closures(sources, evaluator, references)
     language_keys = {lang: digest(settings, lang, loaded.catalogues[lang].digest) for lang in config.languages}
     page_keys = []
     alternates: dict[int, str] = {}  # the pages of one entry share one mapping of alternates
@@ -88,7 +89,7 @@ def plan_build(loaded: LoadedSite, edition: Edition, problems: Problems, wanted:
     return BuildPlan(pages, page_keys, files, file_keys, static_files, static_keys, render_settings,
                      digest(settings, *(f"{lang}={key}" for lang, key in sorted(language_keys.items())),
                             *(f"{name}={key}" for name, key in sorted(closures.items()))),
-                     tuple(reference_values(sources).values()))
+                     tuple(references.values()))
 
 
 def _source(path: Path) -> str:
