@@ -940,3 +940,49 @@ def test_templates_references_are_kept_and_a_row_of_another_kind_is_not_trusted(
     result = build(site, out, NOW)
     assert result.ok, [p.format() for p in result.problems.sorted()]
     assert_as_a_cold_build(site, out, tmp_path)
+
+
+_SPLIT_MAP = r'''
+import os, sys, threading
+from pathlib import Path
+from catalogue.build import inputs, processes
+
+parent = os.getpid()
+items = list(range(501))
+made = processes.in_two(lambda n: (n, [str(n)] * (n % 3), os.getpid() != parent), items, least=0)
+assert made == [(n, [str(n)] * (n % 3), n >= 250) for n in items], made[:3]
+# the child fails: this process makes its half
+assert processes.in_two(lambda n: n if os.getpid() == parent else 1 // 0, items, least=0) == items
+assert processes.in_two(lambda n: n if os.getpid() == parent else object(), items, least=0) == items  # not plain
+# another thread may hold a lock the child would need: no child then
+stop = threading.Event()
+waiting = threading.Thread(target=stop.wait, daemon=True)
+waiting.start()
+assert not any(done for _, _, done in processes.in_two(
+    lambda n: (n, [], os.getpid() != parent), items, least=0))
+stop.set()
+waiting.join()
+# a big site's scan, half of it in a child, finds what a scan in one process finds
+root = Path(sys.argv[1])
+for number in range(2100):
+    folder = root / "content" / "products" / f"p-{number:04d}"
+    folder.mkdir(parents=True)
+    (folder / "product.yaml").write_text(f"n: {number}\n")
+    (folder / "en.md").write_text("text" * (number % 7))
+split = inputs.scan_inputs(root, "", lambda labels: {})
+for (kind, name), folder in split.folders.items():  # each folder's own stamp and digest
+    assert folder.stamp == inputs._stamp_row((kind, name, folder.where, False))[0]
+    assert folder.digest == inputs.content_digest(folder.where, sorted(os.listdir(folder.where)), f"{kind}/{name}")
+inputs.in_two = lambda function, work, least=0: [function(item) for item in work]
+alone = inputs.scan_inputs(root, "", lambda labels: {})
+assert split == alone and len(split.folders) == 2100 and len(set(split.fresh.values())) == 2100
+print("ok")
+'''
+
+
+def test_a_map_split_with_a_forked_process_makes_the_same_list(tmp_path: Path) -> None:
+    """The scan stamps and digests half of a big site's folders in a forked process: the same
+    list whichever process made which half, and this process makes what a child could not."""
+    done = subprocess.run([sys.executable, "-c", _SPLIT_MAP, str(tmp_path)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from catalogue.build.processes import in_two
 from catalogue.builtin import builtin_root
 from catalogue.derive import digest, digest_bytes
 
@@ -92,6 +93,21 @@ def content_digest(path: "Path | str", names: list[str], label: str) -> str:
     return digest("folder", *parts)
 
 
+def _stamp_row(item: tuple[str, str, str, bool]) -> tuple[str, list[str]] | None:
+    """(stamp, file names) of one entry folder (kind, name, path, linked); None where unreadable.
+    Plain values: half of a big site's folders are stamped in a forked process."""
+    kind, name, where, linked = item
+    try:
+        stamp, names = folder_stamp(where)
+    except OSError:
+        return None
+    return digest("stamp", kind, name, str(linked), stamp), names
+
+
+def _content_row(item: tuple[str, list[str], str]) -> str:
+    return content_digest(*item)
+
+
 def _tree(folder: Path, parts: list[str]) -> None:
     """Every file under `folder`, recursively, in a stable order (links not followed)."""
     try:
@@ -127,6 +143,7 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
     stamps: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
     folders: dict[tuple[str, str], Folder] = {}
     order: list[tuple[str, str]] = []  # (kind, name) sorted, as found: 10,000 keys sorted again cost more
+    work: list[tuple[str, str, str, bool]] = []  # the folders to stamp: kind, name, path, linked
     for kind, name in sorted(KIND_FOLDERS):
         kind_folder = root / "content" / name
         try:
@@ -145,20 +162,20 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
             if not item.is_dir():
                 parts.append(f"{item.path}:not a folder:{item.is_symlink()}")
                 continue
-            try:
-                stamp, names = folder_stamp(item.path)
-            except OSError:
-                parts.append(f"{item.path}:unreadable")
-                continue
-            stamps[key] = (os.path.join(kind_folder, item.name),
-                           digest("stamp", kind, item.name, str(item.is_symlink()), stamp), names)
+            work.append((kind, item.name, item.path, item.is_symlink()))
+    for (kind, name, where, linked), row in zip(work, in_two(_stamp_row, work)):
+        if row is None:
+            parts.append(f"{where}:unreadable")
+            continue
+        stamps[(kind, name)] = (where, row[0], row[1])
     found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
-    fresh: dict[str, str] = {}
+    unknown = [(where, names, f"{kind}/{name}") for (kind, name), (where, stamp, names) in stamps.items()
+               if stamp not in found_digests]
+    fresh = {stamps[key][1]: content for key, content in  # the folders read anew (all, at a first build)
+             zip([key for key, (_, stamp, _) in stamps.items() if stamp not in found_digests],
+                 in_two(_content_row, unknown, least=200))}
     for (kind, name), (where, stamp, names) in stamps.items():
-        content = found_digests.get(stamp)
-        if content is None:
-            content = fresh[stamp] = content_digest(where, names, f"{kind}/{name}")
-        folders[(kind, name)] = Folder(kind, name, where, stamp, content)
+        folders[(kind, name)] = Folder(kind, name, where, stamp, found_digests.get(stamp) or fresh[stamp])
     settings = digest(*parts)
     in_order = {key: folders[key] for key in order if key in folders}
     parts.extend(folder.stamp for folder in in_order.values())  # each of its folder's place too
