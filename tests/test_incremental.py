@@ -19,7 +19,9 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterator, Mapping
 
 import pytest
 from hypothesis import given, settings
@@ -986,3 +988,96 @@ def test_a_map_split_with_a_forked_process_makes_the_same_list(tmp_path: Path) -
     done = subprocess.run([sys.executable, "-c", _SPLIT_MAP, str(tmp_path)], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Of the kinds of containers a plan state holds."""
+    names: tuple[str, ...]
+    owner: Mapping[str, str | None]
+    day: Mapping[str, date]
+    tags: frozenset[str]
+    counts: list[int]
+    groups: Mapping[str, tuple[str, ...]]
+    flags: tuple[bool, ...]
+
+
+def test_the_cache_codec_reads_back_what_it_wrote_and_refuses_every_other_shape() -> None:
+    """Containers of plain items are read in one pass over their items' types: what was
+    written comes back equal; an item of another type anywhere is Malformed, never kept."""
+    import json
+
+    from catalogue.build.codec import Malformed, decode, encode, from_plain
+
+    value = _Shape(("a", "b"), {"a": "x", "b": None}, {"a": date(2026, 5, 1)}, frozenset({"t", "u"}), [1, 2],
+                  {"g": ("a",), "h": ()}, (True, False))
+    assert decode(encode(value), _Shape) == value
+    plain = json.loads(encode(value))
+    wrong = [(0, ["a", None]), (0, ["a", 1]), (1, {"a": 1}), (1, {"a": ["x"]}), (2, {"a": "not a day"}),
+             (2, {"a": 20260501}), (3, ["t", 2]), (4, [1, True]), (4, [1, "2"]), (5, {"g": ["a", 3]}),
+             (5, {"g": "a"}), (6, [1]), (0, "ab"), (1, ["a"])]
+    for field, bad in wrong:
+        damaged = list(plain)
+        damaged[field] = bad
+        with pytest.raises(Malformed):
+            decode(json.dumps(damaged).encode(), _Shape)
+    with pytest.raises(Malformed):  # plain data not parsed from JSON text may have other keys
+        from_plain({1: "x"}, Mapping[str, str])
+
+
+def test_a_manifest_or_plan_state_of_the_wrong_shape_is_damage() -> None:
+    """Their big tables are checked a column at a time: any one bad cell makes the whole row
+    damage (read as nothing kept), never a value of another type kept."""
+    import json
+
+    from catalogue.build.replan import PlanState
+    from catalogue.build.writer import Manifest
+
+    good = {"build": "b", "files": {"index.html": "k1", "en/index.html": "k2"}}
+    assert Manifest.decode(json.dumps(good).encode()) == Manifest("b", good["files"])
+    for files in ({"index.html": 1}, {"index.html": None}, {"index.html": ["k"]}, ["index.html"]):
+        assert Manifest.decode(json.dumps({"build": "b", "files": files}).encode()) is None
+
+    index = PlanState("s", {}, load_index_of_nothing(), (), {}).encode_index()
+    row = ["d1", "d2", "d3", "d4", "d5"]
+
+    def state(entries: object) -> bytes:
+        return json.dumps({"settings": "s", "entries": entries, "records": {}, "warnings": []}).encode()
+
+    assert PlanState.decode(state({"product/a": row}), index).entries == {"product/a": tuple(row)}
+    for entries in ({"product/a": row[:4]}, {"product/a": row + ["d6"]}, {"product/a": row[:4] + [5]},
+                    {"product/a": "d1d2d3d4d5"}, {"product/a": "abcde"}, {"product/a": row, "product/b": [None] * 5},
+                    [row]):
+        assert PlanState.decode(state(entries), index) is None
+
+
+def load_index_of_nothing():  # type: ignore[no-untyped-def]
+    from catalogue.content.model import Site
+    from catalogue.site.index import index_site
+
+    return index_site(Site({}, {}, {}, {}, {}, {}), NOW)
+
+
+def test_the_scan_reads_its_digests_from_one_kept_row(site: Path, tmp_path: Path) -> None:
+    """The last scan's stamps and digests are one row, kept by the build that retains what the
+    output is made of; the next scan looks up no row per folder. A folder changed since is
+    looked up and digested anew, and then the row says so."""
+    from catalogue.build.cache import Store
+    from catalogue.build.memo import KnownDigests
+    from catalogue.build.pipeline import scan_site
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    body(site)
+    assert build(site, out, NOW).ok  # a rebuild: the row now says what the body edit made
+    site_yaml(site)
+    assert build(site, out, NOW).ok  # a build of everything retains the row
+    store = Store(site / ".cache" / "catalogue")
+    asked: list[str] = []
+    get_many = store.get_many
+    store.get_many = lambda table, keys: (asked.extend(keys), get_many(table, keys))[1]  # type: ignore[method-assign]
+    digests = KnownDigests(store)
+    folders = scan_site(site, store, "pretty|False").folders.values()
+    assert digests.indexed and set(asked) == {KnownDigests.ROW}  # the one row, read twice
+    assert digests.indexed == {folder.stamp: folder.digest for folder in folders}
+    store.close()
