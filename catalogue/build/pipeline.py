@@ -16,8 +16,7 @@ from catalogue.build import memory
 from catalogue.build.cache import Store
 from catalogue.build.inputs import InputScan, scan_inputs
 from catalogue.build.keys import package_key
-from catalogue.build.memo import (CachedEvaluator, CachedRecords, MediaMeasures, known_digests, record_key,
-                                  remember_digests, value_key)
+from catalogue.build.memo import CachedEvaluator, CachedRecords, KnownDigests, MediaMeasures, record_key, value_key
 from catalogue.build.recall import Recall
 from catalogue.build.plan import BuildPlan, MissingOutput, Progress, plan_build, write_plan
 from catalogue.site.pages import everything
@@ -60,9 +59,9 @@ def default_cache(root: Path) -> Path:
 
 def scan_site(root: Path, store: Store, options: str = "", previous: InputScan | None = None,
               dirty: frozenset[tuple[str, str]] | None = None) -> InputScan:
-    scan = scan_inputs(root, f"{package_key()}|{options}", lambda labels: known_digests(store, labels),
-                       previous, dirty)
-    remember_digests(store, scan.fresh)
+    digests = KnownDigests(store)
+    scan = scan_inputs(root, f"{package_key()}|{options}", digests.known, previous, dirty)
+    digests.remember(scan)
     return scan
 
 
@@ -355,7 +354,7 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         store.retain("values_", [value_key(d) for d in stored_values(derivations)])
         store.retain("records", list(state.record_keys.values()) + [MediaMeasures(store, loaded.config.root).key(d[0])
                                                                     for d in state.entries.values()])
-        store.retain("files", [folder.stamp for folder in scan.folders.values()])
+        store.retain("files", [KnownDigests.ROW] + [folder.stamp for folder in scan.folders.values()])
     result.languages = len(loaded.config.languages)
     clock("keep")
     return None

@@ -156,7 +156,7 @@ class Manifest:
             raw = json.loads(data)
             files = raw["files"]
             if not isinstance(raw["build"], str) or not isinstance(files, dict) or \
-                    not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+                    not set(map(type, files)) | set(map(type, files.values())) <= {str}:  # one pass each, in C
                 return None
             if not all(map(_PLAIN_PATH.fullmatch, files)):  # the rare path that is not plain
                 for out_path in files:
