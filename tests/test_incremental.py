@@ -1081,3 +1081,35 @@ def test_the_scan_reads_its_digests_from_one_kept_row(site: Path, tmp_path: Path
     assert digests.indexed and set(asked) == {KnownDigests.ROW}  # the one row, read twice
     assert digests.indexed == {folder.stamp: folder.digest for folder in folders}
     store.close()
+
+
+def test_the_collector_runs_only_while_a_full_build_renders(site: Path, tmp_path: Path) -> None:
+    """A rebuild reads the last build's state and makes a few pages: no collection scans what
+    it read. A full build's pages are garbage once written: the collector runs then."""
+    import gc
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    seen: list[int] = []
+
+    def started(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_name != "_build":
+            frame = frame.f_back  # type: ignore[assignment]
+        if phase == "start" and frame is not None:  # while a build runs (not as it ends)
+            seen.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(50, 1, 1)
+    gc.callbacks.append(started)
+    try:
+        body(site)
+        again = build(site, out, NOW, workers=1)
+        assert again.ok and again.replanned and seen == []
+        site_yaml(site)
+        everything = build(site, out, NOW, workers=1)
+        assert everything.ok and not everything.replanned and seen
+    finally:
+        gc.callbacks.remove(started)
+        gc.set_threshold(*threshold)
+    assert gc.isenabled()

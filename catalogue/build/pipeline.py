@@ -227,9 +227,9 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
     jobs = workers if workers is not None else cpu_count()
     moment = resolve_now(now)
     try:
-        # a process that builds again and again holds what it keeps between builds: the
-        # collector would scan it all at each collection; it runs between builds instead
-        with OutputLock(out_dir), memory.collection_paused() if recall is not None else nullcontext():
+        # what a build reads and plans lasts until it ends: the collector would scan it all at
+        # each collection, freeing nothing (see memory.py)
+        with OutputLock(out_dir), memory.collection_paused():
             _build(root, out_dir, moment, progress, preview, link_style, known, dirty, store, jobs, result,
                    recall or Recall.none(), on_published)
     except OutputError as exc:
@@ -309,7 +309,10 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     try:
         envs = recall.same("templates", plan.settings_digest, lambda: environments(plan.settings)) \
             if recall.keep else None  # compiled templates, kept for builds with the same settings
-        write_plan(plan, publication, store, jobs, problems, result, progress, carried, envs)
+        # a full build makes 50,000 pages' garbage; a process that builds again and again holds
+        # what it keeps between builds, and collects between builds instead
+        with memory.collection_resumed() if wanted is None and not recall.keep else nullcontext():
+            write_plan(plan, publication, store, jobs, problems, result, progress, carried, envs)
         clock("render")
         if problems.has_errors():
             give_up()
