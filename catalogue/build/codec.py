@@ -16,6 +16,7 @@ import typing
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable
 
@@ -106,12 +107,27 @@ def _same_types(kind: Any) -> frozenset[type] | None:
     return None
 
 
+def _same_rows(kind: Any) -> tuple[int, frozenset[type]] | None:
+    """(width, item types) of a fixed tuple whose items are all of one kind kept as itself."""
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) is tuple and args and Ellipsis not in args and len(set(args)) == 1:
+        same = _same_types(args[0])
+        return (len(args), same) if same is not None else None
+    return None
+
+
 def _items(raw: Any, same: frozenset[type] | None, convert: Callable[[Any], Any] | None,
-           item: Callable[[Any], Any]) -> Any:
-    """The items of a parsed JSON list as values: as they are, converted, or one by one."""
+           item: Callable[[Any], Any], rows: tuple[int, frozenset[type]] | None = None) -> Any:
+    """The items of a parsed JSON list as values: as they are, converted, rows of equal
+    items checked a column at a time, or one by one."""
     if same is not None:
         _expect(type(raw) is list and set(map(type, raw)) <= same, "not a list of the right kind")
         return raw
+    if rows is not None:
+        width, kinds = rows
+        _expect(type(raw) is list and set(map(type, raw)) <= {list} and set(map(len, raw)) <= {width}
+                and set(map(type, chain.from_iterable(raw))) <= kinds, f"not rows of {width}")
+        return map(tuple, raw)
     if convert is not None:
         return map(convert, _list(raw))
     return map(item, _list(raw))
@@ -166,14 +182,14 @@ def _decoder(kind: Any) -> Callable[[Any], Any]:
         return fixed
     if origin in (dict, collections.abc.Mapping):
         key_of, value_of = _decoder(args[0]), _decoder(args[1])
-        same, convert = _same_types(args[1]), _CONVERTED.get(args[1])
+        same, convert, rows = _same_types(args[1]), _CONVERTED.get(args[1]), _same_rows(args[1])
 
         def mapping(raw: Any) -> dict[Any, Any]:
             _expect(isinstance(raw, dict), "not a mapping")
             if args[0] is not str:
                 return {key_of(k): value_of(v) for k, v in raw.items()}
             _expect(set(map(type, raw)) <= _SAME[str], "not a mapping of texts")
-            return dict(zip(raw, _items(list(raw.values()), same, convert, value_of)))
+            return dict(zip(raw, _items(list(raw.values()), same, convert, value_of, rows)))
         return mapping
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         unpack = getattr(kind, "__from_plain__", None)

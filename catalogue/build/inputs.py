@@ -169,13 +169,12 @@ def scan_inputs(root: Path, options: str, known: Callable[[list[tuple[str, str]]
             continue
         stamps[(kind, name)] = (where, row[0], row[1])
     found_digests = known([(f"{kind}/{name}", stamp) for (kind, name), (_, stamp, _) in stamps.items()])
-    unknown = [(where, names, f"{kind}/{name}") for (kind, name), (where, stamp, names) in stamps.items()
-               if stamp not in found_digests]
-    fresh = {stamps[key][1]: content for key, content in  # the folders read anew (all, at a first build)
-             zip([key for key, (_, stamp, _) in stamps.items() if stamp not in found_digests],
-                 in_two(_content_row, unknown, least=200))}
-    for (kind, name), (where, stamp, names) in stamps.items():
-        folders[(kind, name)] = Folder(kind, name, where, stamp, found_digests.get(stamp) or fresh[stamp])
+    unknown = [key for key, (_, stamp, _) in stamps.items() if stamp not in found_digests]  # all, at a first build
+    made = in_two(_content_row, [(stamps[key][0], stamps[key][2], f"{key[0]}/{key[1]}") for key in unknown], least=200)
+    fresh = {stamps[key][1]: content for key, content in zip(unknown, made)}
+    for (kind, name), (where, stamp, _) in stamps.items():
+        content = found_digests[stamp] if stamp in found_digests else fresh[stamp]
+        folders[(kind, name)] = Folder(kind, name, where, stamp, content)
     settings = digest(*parts)
     in_order = {key: folders[key] for key in order if key in folders}
     parts.extend(folder.stamp for folder in in_order.values())  # each of its folder's place too

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from catalogue.build.codec import from_plain
+
 MARKER = ".catalogue-output"
 FORMAT = 1
 PROTECTED = ("content", "themes", "locales", "templates", "static")
@@ -154,15 +156,14 @@ class Manifest:
             return None
         try:
             raw = json.loads(data)
-            files = raw["files"]
-            if not isinstance(raw["build"], str) or not isinstance(files, dict) or \
-                    not set(map(type, files)) | set(map(type, files.values())) <= {str}:  # one pass each, in C
+            files = from_plain(raw["files"], dict[str, str])
+            if not isinstance(raw["build"], str):
                 return None
             if not all(map(_PLAIN_PATH.fullmatch, files)):  # the rare path that is not plain
                 for out_path in files:
                     checked_path(out_path)
             return cls(raw["build"], files)
-        except (ValueError, KeyError, TypeError, OutputError):  # a path that leaves the folder: damage
+        except (ValueError, KeyError, TypeError, OutputError):  # Malformed, a path leaving the folder: damage
             return None
 
 
