@@ -193,6 +193,18 @@ def checked_path(out_path: str) -> None:
         raise OutputError(f"refusing to write outside the output folder: {out_path!r}")
 
 
+def make_parent(target: str) -> None:
+    """The folder a file is to go in. Most pages have a folder of their own, whose parent is
+    there already: one call."""
+    directory = os.path.dirname(target)
+    try:
+        os.mkdir(directory)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(directory, exist_ok=True)
+
+
 def write_file(folder: Path, out_path: str, data: bytes) -> None:
     """Write a file of a folder being made, never through an existing file: one there may be
     a hard link shared with the published build."""
@@ -200,13 +212,7 @@ def write_file(folder: Path, out_path: str, data: bytes) -> None:
     try:
         os.unlink(target)
     except FileNotFoundError:
-        directory = os.path.dirname(target)
-        try:  # most pages have a folder of their own, whose parent is there: one call
-            os.mkdir(directory)
-        except FileExistsError:
-            pass
-        except FileNotFoundError:
-            os.makedirs(directory, exist_ok=True)
+        make_parent(target)
     with open(target, "xb", buffering=0) as handle:
         view = memoryview(data)
         while view:
@@ -259,6 +265,7 @@ class Publication:
         self.new = Manifest(self.build)
         self.written: list[str] = []  # files whose bytes this build made
         self.linked = 0
+        self.empty_at_start = False  # the folder being made was made empty by this build
         spare_dir = sibling(self.out_dir, "spare")
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -271,6 +278,7 @@ class Publication:
                 self.folder = sibling(self.out_dir, f"staging-{secrets.token_hex(8)}")
                 self.previous = Manifest("")
                 self.folder.mkdir()
+                self.empty_at_start = True
             self._mark(complete=False)
         except OSError as exc:
             raise OutputError(explain(exc, self.out_dir)) from None
@@ -332,13 +340,17 @@ class Publication:
         if self.previous.files.get(out_path) == key:
             return True  # the folder being brought up to date has it already
         if self.published is not None and self.published.files.get(out_path) == key:
-            source = self.out_dir / out_path
-            target = self.folder / out_path
+            # text paths: the first rebuild after a full one links every file (50,000 here)
+            source = os.path.join(self.out_dir, out_path)
+            target = os.path.join(self.folder, out_path)
             try:
-                try:
-                    os.unlink(target)
-                except FileNotFoundError:
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                if self.empty_at_start:  # a folder made for this build holds only what it wrote
+                    make_parent(target)
+                else:
+                    try:
+                        os.unlink(target)
+                    except FileNotFoundError:
+                        make_parent(target)
                 try:
                     os.link(source, target)
                 except OSError as exc:
