@@ -226,3 +226,42 @@ def test_a_save_made_before_the_watch_began_is_built(site: Path, tmp_path: Path)
     finally:
         watcher.stop()
         thread.join(timeout=10)
+
+
+def test_the_browsers_are_told_before_the_cache_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save's reload is sent as soon as the pages are published; the rebuild's last step
+    (keeping the cache) waits for it, rather than holding the interpreter while the server's
+    loop sends it."""
+    import threading
+
+    from livereload.handlers import LiveReloadHandler
+
+    from catalogue.commands.serve import ChangeWatcher
+
+    events: list[str] = []
+    monkeypatch.setattr(LiveReloadHandler, "reload_waiters", classmethod(lambda cls: events.append("told")))
+
+    class SlowLoop:  # the server's loop, busy for a moment before it runs what it is given
+        def add_callback(self, callback) -> None:
+            threading.Timer(0.1, callback).start()
+
+    def rebuild(changed=None, quiet=False, on_published=None):
+        if on_published is not None:
+            on_published()
+            events.append("kept")
+
+        class Result:
+            up_to_date = True
+        return Result()
+
+    watcher = ChangeWatcher([tmp_path], rebuild)
+    thread = threading.Thread(target=watcher._run, args=(SlowLoop(),), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        (tmp_path / "saved.md").write_text("a save\n", encoding="utf-8")
+        wait_for(lambda: "kept" in events, timeout=10)
+    finally:
+        watcher.stop()
+        thread.join(timeout=10)
+    assert events[:2] == ["told", "kept"]
