@@ -265,7 +265,6 @@ class Publication:
         self.new = Manifest(self.build)
         self.written: list[str] = []  # files whose bytes this build made
         self.linked = 0
-        self.empty_at_start = False  # the folder being made was made empty by this build
         spare_dir = sibling(self.out_dir, "spare")
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -278,7 +277,6 @@ class Publication:
                 self.folder = sibling(self.out_dir, f"staging-{secrets.token_hex(8)}")
                 self.previous = Manifest("")
                 self.folder.mkdir()
-                self.empty_at_start = True
             self._mark(complete=False)
         except OSError as exc:
             raise OutputError(explain(exc, self.out_dir)) from None
@@ -344,13 +342,10 @@ class Publication:
             source = os.path.join(self.out_dir, out_path)
             target = os.path.join(self.folder, out_path)
             try:
-                if self.empty_at_start:  # a folder made for this build holds only what it wrote
+                try:
+                    os.unlink(target)
+                except FileNotFoundError:
                     make_parent(target)
-                else:
-                    try:
-                        os.unlink(target)
-                    except FileNotFoundError:
-                        make_parent(target)
                 try:
                     os.link(source, target)
                 except OSError as exc:
