@@ -144,6 +144,7 @@ class Bench:
         self.hugo = hugo
         self.runs = runs
         self.products = products
+        self.edits = 0
 
     def ours(self) -> list[str]:
         return [sys.executable, str(REPO / "build.py"), "build", "--site", str(self.site), "--out", str(self.out),
@@ -173,7 +174,9 @@ class Bench:
                 "ours_rss": max(ours_rss), "hugo_rss": max(theirs_rss),
                 "ours_pss": max(ours_pss), "hugo_pss": max(theirs_pss)}
 
-    # edits: each one is undone after its run, so every run edits the same way
+    # edits: each one is undone after its run; "{n}" in the new text is the edit's number, so
+    # that no run makes what an earlier one made (a cached page of an identical edit would be
+    # measured, not an edit)
     def edit(self, rel: str, old: str, new: str, hugo_rel: str | None = None, hugo_old: str = "",
              hugo_new: str = "") -> tuple:
         path = self.site / rel
@@ -183,12 +186,15 @@ class Bench:
         self._undo = [(path, original)] + ([(hugo_path, hugo_original)] if hugo_path else [])
 
         def prepare() -> None:
-            path.write_text(original.replace(old, new, 1) if old else original + new, encoding="utf-8")
+            self.edits += 1
+            made = new.replace("{n}", str(self.edits))
+            path.write_text(original.replace(old, made, 1) if old else original + made, encoding="utf-8")
 
         def hugo_prepare() -> None:
             if hugo_path:
-                hugo_path.write_text(hugo_original.replace(hugo_old, hugo_new, 1) if hugo_old
-                                     else hugo_original + hugo_new, encoding="utf-8")
+                made = hugo_new.replace("{n}", str(self.edits))
+                hugo_path.write_text(hugo_original.replace(hugo_old, made, 1) if hugo_old
+                                     else hugo_original + made, encoding="utf-8")
         return prepare, hugo_prepare
 
     def replace_photo(self) -> tuple:
@@ -196,7 +202,15 @@ class Bench:
         original, hugo_original = self.photo.read_bytes(), self.hugo_photo.read_bytes()
         self._undo_bytes = [(self.photo, original), (self.hugo_photo, hugo_original)]
         self._undo = []
-        return (lambda: write_photo(self.photo, (30, 110, 160))), (lambda: write_photo(self.hugo_photo, (30, 110, 160)))
+
+        def prepare() -> None:  # another photo each run (see edit)
+            self.edits += 1
+            write_photo(self.photo, self._colour())
+
+        return prepare, (lambda: write_photo(self.hugo_photo, self._colour()))
+
+    def _colour(self) -> tuple[int, int, int]:
+        return (30, 110, 160 + self.edits % 90)
 
     def restore(self) -> None:
         for path, data in getattr(self, "_undo_bytes", []):
@@ -276,20 +290,20 @@ def run(args: argparse.Namespace, trash: Trash) -> None:
         bench._undo = []
         rows.append(("warm, nothing changed", bench.step("warm", noop, noop)))
         rows.append(("one product's body edited", bench.step("body", *bench.edit(
-            "content/products/product-00042/vi.md", "\n## ", "\nMột câu mới.\n\n## ",
-            "content/products/product-00042/index.vi.md", "\n## ", "\nMột câu mới.\n\n## "))))
+            "content/products/product-00042/vi.md", "\n## ", "\nMột câu mới {n}.\n\n## ",
+            "content/products/product-00042/index.vi.md", "\n## ", "\nMột câu mới {n}.\n\n## "))))
         rows.append(("one producer's name edited", bench.step("producer", *bench.edit(
-            "content/producers/producer-00007/en.md", "name: \"Producer 7 en\"", "name: \"Producer Seven en\"",
-            "content/producers/producer-00007/index.en.md", "title: Producer 7 en", "title: Producer Seven en"))))
+            "content/producers/producer-00007/en.md", "name: \"Producer 7 en\"", "name: \"Producer Seven {n} en\"",
+            "content/producers/producer-00007/index.en.md", "title: Producer 7 en", "title: Producer Seven {n} en"))))
         rows.append(("a template edited", bench.step("template", *bench.edit(
-            "templates/product.html", "<h1", "<h1 data-bench=\"1\"",
-            "layouts/_default/single.html", "<h1>", "<h1 data-bench=\"1\">"))))
+            "templates/product.html", "<h1", "<h1 data-bench=\"{n}\"",
+            "layouts/_default/single.html", "<h1>", "<h1 data-bench=\"{n}\">"))))
         rows.append(("a photo replaced", bench.step("photo", *bench.replace_photo())))
         if cold_small:
             rows.append((f"cold at {args.small} products", cold_small))
         if not args.no_serve:
             reloads = serve_latency(bench.site, args.work / f"preview-{products}",
-                                    "content/products/product-00042/vi.md", "\n## ", "\nMột câu mới.\n\n## ",
+                                    "content/products/product-00042/vi.md", "\n## ", "\nMột câu mới {n}.\n\n## ",
                                     runs=max(args.runs, 5))
     hugo_cold = rows[0][1]["hugo"]
     print(f"\nN = {args.products} products x 4 languages; medians of {args.runs} runs; seconds (ratio to Hugo)")

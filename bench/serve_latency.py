@@ -52,7 +52,6 @@ async def measure(base: str, path: Path, old: str, new: str, runs: int) -> list[
     await connection.write_message(json.dumps({"command": "info", "url": base, "plugins": {}}))
     await asyncio.sleep(0.5)
     original = path.read_text(encoding="utf-8")
-    edited = original.replace(old, new, 1)
 
     async def save_and_wait(text: str) -> float:
         started = time.perf_counter()
@@ -64,8 +63,8 @@ async def measure(base: str, path: Path, old: str, new: str, runs: int) -> list[
 
     times = []
     try:
-        for _ in range(runs):
-            times.append(await save_and_wait(edited))
+        for run in range(runs):  # "{n}" in `new`: each save another text, never one made before
+            times.append(await save_and_wait(original.replace(old, new.replace("{n}", str(run + 1)), 1)))
             await asyncio.sleep(0.3)
             await save_and_wait(original)
             await asyncio.sleep(0.3)
