@@ -212,16 +212,23 @@ class Bench:
     def _colour(self) -> tuple[int, int, int]:
         return (30, 110, 160 + self.edits % 90)
 
+    def build_back(self) -> None:
+        """Our output back to the unedited state (untimed). What it says is shown only where it
+        fails, as for the timed builds: thousands of warnings of the generated site otherwise."""
+        done = subprocess.run(self.ours(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if done.returncode != 0:
+            raise SystemExit(f"failed: {' '.join(self.ours())}\n{done.stderr.decode()[-2000:]}")
+
     def restore(self) -> None:
         for path, data in getattr(self, "_undo_bytes", []):
             path.write_bytes(data)
         if getattr(self, "_undo_bytes", None):
             self._undo_bytes = []
-            subprocess.run(self.ours(), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            self.build_back()
         for path, text in getattr(self, "_undo", []):
             path.write_text(text, encoding="utf-8")
         if getattr(self, "_undo", None):  # bring our output back to the unedited state
-            subprocess.run(self.ours(), cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            self.build_back()
 
 
 def write_photo(path: Path, colour: tuple[int, int, int]) -> None:
