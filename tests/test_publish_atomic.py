@@ -148,3 +148,34 @@ def test_output_paths_inside_the_folder_are_allowed(out_path: str) -> None:
     from catalogue.build.writer import checked_path
 
     checked_path(out_path)
+
+
+def test_a_spare_made_after_a_first_build_is_what_the_next_rebuild_brings_up_to_date(site: Path,
+                                                                                      tmp_path: Path) -> None:
+    """The preview makes it while the editor reads: its first save then costs what changed,
+    not a link of every published file into a new folder. It changes nothing published."""
+    from catalogue.build.pipeline import prepare_spare
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    published = snapshot(out)
+    spare = tmp_path / ".out.catalogue-spare"
+    assert not spare.exists()  # a first build has no build before it to keep
+    assert prepare_spare(site, out)
+    assert snapshot(out) == published and snapshot(spare) == published
+    page = "en/products/che-ta-leng/index.html"
+    assert os.stat(spare / page).st_ino == os.stat(out / page).st_ino  # linked, not copied
+    assert not prepare_spare(site, out)  # one is ready
+    folder = os.stat(spare).st_ino
+    set_version(site, True)
+    assert build(site, out, NOW).ok
+    assert os.stat(out).st_ino == folder  # the spare, brought up to date and swapped in
+    assert snapshot(out) == snapshot_of_cold_build(site, tmp_path / "cold")
+    assert snapshot(spare) == published  # the build before, for the next one
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == [".out.catalogue-spare"]
+
+
+def snapshot_of_cold_build(site: Path, out: Path) -> dict[str, str]:
+    assert build(site, out, NOW, use_cache=False).ok
+    return snapshot(out)
+

@@ -265,3 +265,19 @@ def test_the_browsers_are_told_before_the_cache_is_kept(tmp_path: Path, monkeypa
         watcher.stop()
         thread.join(timeout=10)
     assert events[:2] == ["told", "kept"]
+
+
+def test_the_preview_makes_its_spare_once_the_first_build_is_shown(site: Path, tmp_path: Path) -> None:
+    """The first save then brings the spare up to date instead of linking every page anew."""
+    port, out = free_port(), tmp_path / "out"
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", str(port),
+                                "--out", str(out), "--now", "2026-11-29"], cwd=site,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: get(f"http://127.0.0.1:{port}/en/")[0] == 200)
+        spare = tmp_path / ".out.catalogue-spare"
+        wait_for(lambda: (spare / "en/index.html").is_file() and (spare / ".catalogue-output").is_file())
+        assert (spare / "en/index.html").read_bytes() == (out / "en/index.html").read_bytes()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

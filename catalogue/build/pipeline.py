@@ -25,7 +25,7 @@ from catalogue.build.replan import (LastMedia, PlanState, RecordMissing, RecordS
 from catalogue.build.stages import BuildResult, Clock, LoadedSite
 from catalogue.build.workers import HelperDied, cpu_count
 from catalogue.build.writer import (Manifest, OutputError, OutputLock, Publication, check_output_folder, explain,
-                                    manifest_keys)
+                                    make_spare, manifest_keys, sibling)
 from catalogue.config import load_config
 from catalogue.content.link import link_site
 from catalogue.content.load import BodyChanged, load_content
@@ -40,7 +40,8 @@ from catalogue.site.render import environments
 from catalogue.site.media import EntryMedia, ImageChanged
 from catalogue.site.themes import resolve_theme
 
-__all__ = ["BuildResult", "LoadedSite", "build", "load_site", "plan_build", "write_plan", "resolve_now"]
+__all__ = ["BuildResult", "LoadedSite", "build", "load_site", "plan_build", "prepare_spare", "write_plan",
+           "resolve_now"]
 
 
 def resolve_now(now: datetime | None = None) -> datetime:
@@ -248,6 +249,30 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
             memory.release_kept_objects()
         result.seconds = time.perf_counter() - started
     return result
+
+
+def prepare_spare(root: Path, out_dir: Path, cache_dir: Path | None = None, recall: Recall | None = None) -> bool:
+    """Make the published folder's spare where none is ready (see writer.make_spare), for a
+    process with idle time after a build: its next rebuild then costs what changed. What is
+    published does not change; True where a spare was made."""
+    store = open_store(root, True, cache_dir, recall)
+    store.begin()
+    try:
+        with OutputLock(out_dir):
+            published_key, spare_key = manifest_keys(out_dir)
+            found = store.get_many("outputs", (published_key, spare_key))
+            published, spare = Manifest.decode(found.get(published_key)), Manifest.decode(found.get(spare_key))
+            if published is None or spare is not None and Publication.holds(sibling(Path(os.path.abspath(out_dir)),
+                                                                                   "spare"), spare):
+                return False
+            if not make_spare(out_dir, published):
+                return False
+            store.put_many("outputs", {spare_key: found[published_key]})  # it holds what is published
+            return True
+    except (OutputError, OSError):  # another build holds the folder, or the disk refused: no spare
+        return False
+    finally:
+        store.close()
 
 
 def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, preview: bool,

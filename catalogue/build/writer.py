@@ -290,6 +290,11 @@ class Publication:
             all(os.path.isfile(os.path.join(folder, out_path)) for out_path in manifest.files)
 
     @staticmethod
+    def holds(folder: Path, manifest: Manifest) -> bool:
+        """`folder` is a finished build that `manifest` describes (by its marker)."""
+        return bool(manifest.build) and Publication._marked(folder, manifest)
+
+    @staticmethod
     def _marked(folder: Path, manifest: Manifest) -> bool:
         marker = read_marker(folder)
         return marker is not None and marker.get("build") == manifest.build and marker.get("complete") is True
@@ -447,6 +452,27 @@ class Publication:
     def spare_manifest(self) -> Manifest | None:
         """What the folder swapped out holds, for the next build."""
         return self.published
+
+
+def make_spare(out_dir: Path, published: Manifest) -> bool:
+    """A spare for the next build, made now: every published file hard-linked into a folder
+    beside it. A first build into a folder leaves none, and the first rebuild after it would
+    link all 50,000 files first (seconds); a process with idle time (the preview, once its
+    first build is done) makes it then. False where the published folder is not the one
+    `published` describes, or a file of it is missing (the next build then starts afresh).
+    Killed or failing, it leaves at worst a staging folder, which the next build removes."""
+    publication = Publication(out_dir, published, None)  # a fresh folder; a stale spare is removed
+    if publication.published is None or publication.carry(published.files) is not None:
+        publication.discard()
+        return False
+    publication.new.build = publication.build = published.build  # what it holds: the same files
+    try:
+        publication._mark(complete=True)
+        os.rename(publication.folder, sibling(publication.out_dir, "spare"))
+    except OSError as exc:
+        publication.discard()
+        raise OutputError(explain(exc, publication.out_dir)) from None
+    return True
 
 
 def manifest_keys(out_dir: Path) -> tuple[str, str]:
