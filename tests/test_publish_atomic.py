@@ -8,6 +8,7 @@ import hashlib
 import os
 import random
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -179,3 +180,48 @@ def snapshot_of_cold_build(site: Path, out: Path) -> dict[str, str]:
     assert build(site, out, NOW, use_cache=False).ok
     return snapshot(out)
 
+
+def test_a_file_is_written_over_only_where_no_other_folder_shares_it(tmp_path: Path) -> None:
+    """The folder being made writes over its own copy of a page in place (quicker than
+    removing it), but never through a hard link, a symbolic link or a pipe."""
+    from catalogue.build.writer import write_file
+
+    folder, elsewhere = tmp_path / "folder", tmp_path / "elsewhere"
+    folder.mkdir(), elsewhere.mkdir()
+    (folder / "own.html").write_bytes(b"old and longer")
+    own = os.stat(folder / "own.html").st_ino
+    (elsewhere / "published.html").write_bytes(b"published")
+    os.link(elsewhere / "published.html", folder / "shared.html")
+    (elsewhere / "outside.txt").write_bytes(b"not ours")
+    os.symlink(elsewhere / "outside.txt", folder / "linked.html")
+    os.mkfifo(folder / "pipe.html")
+    names = ["own.html", "shared.html", "linked.html", "pipe.html", "new/index.html"]
+    try:  # a device (here one that swallows what is written) is never opened
+        os.mknod(folder / "device.html", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+        names.append("device.html")
+    except (PermissionError, OSError):  # not allowed here: the other kinds still are checked
+        pass
+    for name in names:
+        write_file(folder, name, b"new")
+        assert (folder / name).read_bytes() == b"new" and not (folder / name).is_symlink()
+    assert os.stat(folder / "own.html").st_ino == own  # written where it was
+    assert (elsewhere / "published.html").read_bytes() == b"published"
+    assert os.stat(folder / "shared.html").st_nlink == 1
+    assert (elsewhere / "outside.txt").read_bytes() == b"not ours"
+
+
+def test_a_file_swapped_for_a_link_between_the_look_and_the_open_is_not_written_through(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalogue.build import writer
+
+    folder, outside = tmp_path / "folder", tmp_path / "outside.txt"
+    folder.mkdir()
+    outside.write_bytes(b"not ours")
+    (tmp_path / "looked-at.html").write_bytes(b"a file of its own")
+    seen = os.lstat(tmp_path / "looked-at.html")  # what the look found, before the swap
+    os.symlink(outside, folder / "page.html")
+    monkeypatch.setattr(writer.os, "lstat", lambda path: seen)
+    writer.write_file(folder, "page.html", b"new")
+    monkeypatch.undo()
+    assert outside.read_bytes() == b"not ours"
+    assert (folder / "page.html").read_bytes() == b"new" and not (folder / "page.html").is_symlink()

@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,17 +207,51 @@ def make_parent(target: str) -> None:
 
 
 def write_file(folder: Path, out_path: str, data: bytes) -> None:
-    """Write a file of a folder being made, never through an existing file: one there may be
-    a hard link shared with the published build."""
+    """Write a file of a folder being made, never through a file shared with another folder:
+    one there may be a hard link shared with the published build. A file of this folder's
+    alone (the spare's copy of a page the last build changed) is written over where it is:
+    removing it and making another cost four times as much on ext4 (40,000 pages at a
+    template edit: seconds)."""
     target = os.path.join(folder, out_path)
+    if _overwrite(target, data):
+        return
     try:
         os.unlink(target)
     except FileNotFoundError:
         make_parent(target)
     with open(target, "xb", buffering=0) as handle:
-        view = memoryview(data)
-        while view:
-            view = view[handle.write(view):]
+        _write_all(handle.fileno(), data)
+
+
+def _overwrite(target: str, data: bytes) -> bool:
+    """`data` written over the regular file at `target` if no other name links to it (not
+    through a link: O_NOFOLLOW; a pipe or device is never opened); False where it is not
+    such a file, and nothing was done."""
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        return False
+    if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
+        return False
+    try:
+        descriptor = os.open(target, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False  # replaced meanwhile, or not ours to open: removed and made anew
+    try:
+        opened = os.fstat(descriptor)
+        if (opened.st_ino, opened.st_dev) != (found.st_ino, found.st_dev) or opened.st_nlink != 1:
+            return False
+        _write_all(descriptor, data)
+        os.ftruncate(descriptor, len(data))
+        return True
+    finally:
+        os.close(descriptor)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view):]
 
 
 class OutputLock:
