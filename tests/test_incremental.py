@@ -1113,3 +1113,23 @@ def test_the_collector_runs_only_while_a_full_build_renders(site: Path, tmp_path
         gc.callbacks.remove(started)
         gc.set_threshold(*threshold)
     assert gc.isenabled()
+
+
+def test_what_uses_a_record_follows_a_build_that_planned_everything(site: Path, tmp_path: Path) -> None:
+    """A build that plans everything writes again which outputs use each record unless its
+    outputs are made of what the last such build's were (a template edited): here a product
+    moves to another district (a full plan), then its name changes (a rebuild of what shows
+    it): the new district's pages must be among them."""
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    template(site)  # outputs made of what they were: the rows stand
+    assert build(site, out, NOW).ok
+    edit(site / "content/products/mac-ca/product.yaml", "district: sin-ho", "district: tam-duong")
+    assert not build(site, out, NOW).replanned
+    name = site / "content/products/mac-ca/vi.md"
+    old = next(line for line in name.read_text(encoding="utf-8").splitlines() if line.startswith("name:"))
+    edit(name, old, "name: Mắc ca Sìn Hồ loại một")
+    again = build(site, out, NOW)
+    assert again.replanned
+    assert any("tam-duong" in path for path in again.written)
+    assert_as_a_cold_build(site, out, tmp_path)

@@ -10,7 +10,7 @@ from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from catalogue.build import memory
 from catalogue.build.cache import Store
@@ -27,6 +27,7 @@ from catalogue.build.workers import HelperDied, cpu_count
 from catalogue.build.writer import (Manifest, OutputError, OutputLock, Publication, check_output_folder, explain,
                                     make_spare, manifest_keys, sibling)
 from catalogue.config import load_config
+from catalogue.derive import digest
 from catalogue.content.link import link_site
 from catalogue.content.load import BodyChanged, load_content
 from catalogue.content.validate import check_entry, check_organizer, validate
@@ -186,6 +187,16 @@ def plan_uses(plan: BuildPlan) -> dict[str, tuple[str, ...]]:
                       + [(item.out_path, item.content) for item in plan.files])
 
 
+def uses_digest(plan: BuildPlan, entries: Mapping[str, tuple[str, ...]]) -> str:
+    """What the rows saying which outputs use each leaf are made from: every output with the
+    digest of its derivation (made of its arguments' digests, down to the entries), and every
+    entry with its digests. Equal digests, equal rows: a build after a template edit, whose
+    pages are made of what they were, need not walk 50,000 derivations to write them again."""
+    return digest("uses", *(f"{page.out_path}\x1f{page.data.digest}" for page in plan.pages if page.data is not None),
+                  *(f"{item.out_path}\x1f{item.content.digest}" for item in plan.files),
+                  *(f"{ident}\x1f{'|'.join(digests)}" for ident, digests in sorted(entries.items())))
+
+
 def _media_digest(loaded: LoadedSite, kind: str, slug: str) -> str:
     found = loaded.media.get((kind, slug))
     return found.digest if found is not None else "none"
@@ -286,7 +297,8 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
     published_key, spare_key = manifest_keys(out_dir)
     state_key, index_key, stamp_key = f"{published_key}#plan", f"{published_key}#index", f"{published_key}#inputs"
     uses = f"{published_key}#uses"  # then "/" and a leaf: one row per leaf
-    found = store.get_many("outputs", (published_key, spare_key, state_key, index_key, stamp_key))
+    uses_from = f"{uses}#from"  # what a build that planned everything made those rows from
+    found = store.get_many("outputs", (published_key, spare_key, state_key, index_key, stamp_key, uses_from))
     published = recall.same("published", found.get(published_key), lambda: Manifest.decode(found.get(published_key)))
     spare = recall.same("spare", found.get(spare_key), lambda: Manifest.decode(found.get(spare_key)))
     scan = result.scan = scan_site(root, store, f"{link_style}|{preview}", known, dirty)
@@ -368,13 +380,19 @@ def _build(root: Path, out_dir: Path, now: datetime, progress: Progress | None, 
         else swapped_out.encode()
     recall.remember("published", new_manifest, publication.new)
     recall.remember("spare", spare_manifest, swapped_out)
+    clear = None
     if again is None:  # the index, and which outputs use what, as a build that planned all made them
-        made_of = {index_key: index, **uses_rows(f"{uses}/", plan_uses(plan), state.entries)}
+        made_from = uses_digest(plan, state.entries).encode()
+        made_of = {index_key: index}
+        if found.get(uses_from) != made_from:  # else the rows are those this plan makes (a template edited)
+            made_of.update({**uses_rows(f"{uses}/", plan_uses(plan), state.entries), uses_from: made_from})
+            clear = uses
     else:  # which outputs use the leaves that changed: all that used them were planned again
         now_uses = plan_uses(plan)
-        made_of = uses_rows(f"{uses}/", {leaf: now_uses.get(leaf, ()) for leaf in changed_leaves}, ())
+        made_of = {**uses_rows(f"{uses}/", {leaf: now_uses.get(leaf, ()) for leaf in changed_leaves}, ()),
+                   uses_from: b""}  # no longer only what a whole plan made
     store.put_many("outputs", {published_key: new_manifest, state_key: kept, spare_key: spare_manifest, **made_of},
-                   clear=uses if again is None else None)
+                   clear=clear)
     # the next build with the same inputs does nothing, and repeats this one's warnings
     store.put_many("outputs", {stamp_key: f"{publication.build}:{scan.stamp}\n{loaded.index.dates()}".encode()})
     if again is None:  # what this build's output is made of stays in the cache; nothing else does
