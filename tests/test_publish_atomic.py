@@ -181,9 +181,20 @@ def snapshot_of_cold_build(site: Path, out: Path) -> dict[str, str]:
     return snapshot(out)
 
 
-def test_a_file_is_written_over_only_where_no_other_folder_shares_it(tmp_path: Path) -> None:
+@pytest.fixture
+def lease_breaks_ignored():
+    """As the command line has it (writer.ignore_lease_breaks)."""
+    from catalogue.build.writer import ignore_lease_breaks
+
+    before = signal.getsignal(signal.SIGIO)
+    ignore_lease_breaks()
+    yield
+    signal.signal(signal.SIGIO, before)
+
+
+def test_a_file_is_written_over_only_where_no_other_folder_shares_it(tmp_path: Path, lease_breaks_ignored) -> None:
     """The folder being made writes over its own copy of a page in place (quicker than
-    removing it), but never through a hard link, a symbolic link or a pipe."""
+    removing it), but never through a hard link, a symbolic link, a pipe or a device."""
     from catalogue.build.writer import write_file
 
     folder, elsewhere = tmp_path / "folder", tmp_path / "elsewhere"
@@ -211,7 +222,7 @@ def test_a_file_is_written_over_only_where_no_other_folder_shares_it(tmp_path: P
 
 
 def test_a_file_swapped_for_a_link_between_the_look_and_the_open_is_not_written_through(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lease_breaks_ignored) -> None:
     from catalogue.build import writer
 
     folder, outside = tmp_path / "folder", tmp_path / "outside.txt"
@@ -225,3 +236,50 @@ def test_a_file_swapped_for_a_link_between_the_look_and_the_open_is_not_written_
     monkeypatch.undo()
     assert outside.read_bytes() == b"not ours"
     assert (folder / "page.html").read_bytes() == b"new" and not (folder / "page.html").is_symlink()
+
+
+def test_a_file_another_process_has_open_is_never_written_over(tmp_path: Path, lease_breaks_ignored) -> None:
+    """The spare's copy of a page was published until the last swap: a web server may still
+    be sending it (an open file, or a mapped one). Its bytes stay as they were; the page is
+    made anew beside it."""
+    from catalogue.build.writer import write_file
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in ("read.html", "mapped.html"):
+        (folder / name).write_bytes(b"the old page")
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import mmap, os, sys, time\n"
+        f"reading = open({str(folder / 'read.html')!r}, 'rb')\n"
+        f"fd = os.open({str(folder / 'mapped.html')!r}, os.O_RDONLY)\n"
+        "mapped = mmap.mmap(fd, 0, prot=mmap.PROT_READ); os.close(fd)\n"
+        "print('ready', flush=True); sys.stdin.read()\n"
+        "print(reading.read().decode(), mapped[:].decode(), sep='|', flush=True)")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    old = {name: os.stat(folder / name).st_ino for name in ("read.html", "mapped.html")}
+    for name in old:
+        write_file(folder, name, b"the new page")
+        assert (folder / name).read_bytes() == b"the new page" and os.stat(folder / name).st_ino != old[name]
+    said, _ = holder.communicate("", timeout=30)
+    assert said.strip() == "the old page|the old page"  # what it was sending, whole
+    kept = os.stat(folder / "read.html").st_ino
+    write_file(folder, "read.html", b"the newest page")  # nobody holds it now: written where it is
+    assert os.stat(folder / "read.html").st_ino == kept and (folder / "read.html").read_bytes() == b"the newest page"
+
+
+def test_a_process_that_would_be_ended_by_a_broken_lease_makes_files_anew(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without lease breaks ignored (a program calling build() itself), a reader opening the
+    file being written would end the process: no file is written over then (it is removed
+    and made anew: the system may give the new file the old one's number)."""
+    from catalogue.build import writer
+
+    assert signal.getsignal(signal.SIGIO) is not signal.SIG_IGN
+    (tmp_path / "page.html").write_bytes(b"old")
+    removed = []
+    unlink = os.unlink
+    monkeypatch.setattr(writer.os, "unlink", lambda path: (removed.append(path), unlink(path)))
+    writer.write_file(tmp_path, "page.html", b"new")
+    monkeypatch.undo()
+    assert (tmp_path / "page.html").read_bytes() == b"new" and removed == [os.path.join(tmp_path, "page.html")]
