@@ -22,20 +22,12 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import stat
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from catalogue.build.codec import from_plain
-
-try:
-    import fcntl
-except ImportError:  # not on this system: files are always made anew
-    fcntl = None  # type: ignore[assignment]
 
 MARKER = ".catalogue-output"
 FORMAT = 1
@@ -214,70 +206,20 @@ def make_parent(target: str) -> None:
 
 
 def write_file(folder: Path, out_path: str, data: bytes) -> None:
-    """Write a file of a folder being made, never through a file another folder or process
-    may read: one there may be a hard link shared with the published build, or the spare's
-    copy of a page a web server began to send before the last swap. A file of the folder's
-    own that nobody holds open is written over where it is (see _overwrite): removing it and
-    making another cost four times as much on ext4, seconds at a template edit."""
+    """Write a file of a folder being made, never through an existing file: one there may be
+    a hard link shared with the published build, or the spare's copy of a page a web server
+    is still sending from the build before the last swap. Writing over a file of the folder's
+    own would cost a quarter as much on ext4, but no check can tell it is unread: a page sent
+    with sendfile() goes on referring to the file's cached pages after the server closed it."""
     target = os.path.join(folder, out_path)
-    if _overwrite(target, data):
-        return
     try:
         os.unlink(target)
     except FileNotFoundError:
         make_parent(target)
     with open(target, "xb", buffering=0) as handle:
-        _write_all(handle.fileno(), data)
-
-
-def ignore_lease_breaks() -> None:
-    """A process that writes output says so at its start (the command line does): while it
-    writes over a file, it holds a lease on it (Linux), and another process opening that
-    file would have the system signal it (SIGIO, which by default ends a process). Ignored,
-    the opener waits the moment until the file is written."""
-    if hasattr(signal, "SIGIO") and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGIO, signal.SIG_IGN)
-
-
-def _overwrite(target: str, data: bytes) -> bool:
-    """`data` written over the regular file at `target`, where no other name links to it and
-    no process has it open or mapped (a write lease is granted only then, and holds while
-    the file is written); not through a link (O_NOFOLLOW), and a pipe or device is never
-    opened. False where any of that does not hold, or the system has no leases: nothing was
-    done."""
-    lease = getattr(fcntl, "F_SETLEASE", None) if fcntl is not None else None
-    if lease is None or not hasattr(signal, "SIGIO") or signal.getsignal(signal.SIGIO) is not signal.SIG_IGN:
-        return False  # a lease broken by a reader would end this process (ignore_lease_breaks)
-    try:
-        found = os.lstat(target)
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISREG(found.st_mode) or found.st_nlink != 1:
-        return False
-    try:
-        descriptor = os.open(target, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return False  # replaced meanwhile, or not ours to open: removed and made anew
-    try:
-        opened = os.fstat(descriptor)
-        if (opened.st_ino, opened.st_dev) != (found.st_ino, found.st_dev) or opened.st_nlink != 1:
-            return False
-        try:
-            fcntl.fcntl(descriptor, lease, fcntl.F_WRLCK)
-        except OSError:  # open elsewhere (a web server sending the old page), or no leases here
-            return False
-        _write_all(descriptor, data)
-        os.ftruncate(descriptor, len(data))
-        fcntl.fcntl(descriptor, lease, fcntl.F_UNLCK)
-        return True
-    finally:
-        os.close(descriptor)
-
-
-def _write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view):]
+        view = memoryview(data)
+        while view:
+            view = view[handle.write(view):]
 
 
 class OutputLock:

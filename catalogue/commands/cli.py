@@ -11,7 +11,6 @@ from typing import Sequence, TextIO
 
 from catalogue import __version__
 from catalogue.build.pipeline import build, load_site
-from catalogue.build.writer import ignore_lease_breaks
 from catalogue.problems import Problem, Problems
 
 COMMANDS = ("build", "check", "serve")
@@ -134,7 +133,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args_list.append("--all")
     parser = make_parser()
     args = parser.parse_args(args_list)
-    ignore_lease_breaks()  # see writer.write_file
     if args.command == "check":
         return run_check(args.site, args.now, sys.stdout, args.format)
     if args.command == "new":
