@@ -281,3 +281,18 @@ def test_the_preview_makes_its_spare_once_the_first_build_is_shown(site: Path, t
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_spare_that_cannot_be_made_is_one_line_not_a_traceback(site: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from catalogue.commands import serve
+
+    preview = serve.Preview(site, tmp_path / "out", NOW, owned=True)
+    assert preview.rebuild().ok
+
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("the disk went away")
+    monkeypatch.setattr(serve, "prepare_spare", broken)
+    assert preview.prepare_spare() is False
+    said = capsys.readouterr().err
+    assert "no spare folder made" in said and "the disk went away" in said and "Traceback" not in said

@@ -185,7 +185,12 @@ class Preview:
         with self.lock:
             if self.result is None or not self.result.ok:
                 return False
-            return prepare_spare(self.site, self.out_dir, recall=self.recall)
+            try:
+                return prepare_spare(self.site, self.out_dir, recall=self.recall)
+            except Exception as exc:  # noqa: BLE001 - only a quicker first save is lost; never a traceback
+                print(f"serve: no spare folder made ({exc.__class__.__name__}: {exc}); the first save takes longer",
+                      file=sys.stderr, flush=True)
+                return False
 
     def _dirty(self, changed: Iterable[Path] | None) -> frozenset[tuple[str, str]] | None:
         if changed is None:
