@@ -54,6 +54,11 @@ async def measure(base: str, path: Path, old: str, new: str, runs: int) -> list[
     original = path.read_text(encoding="utf-8")
 
     async def save_and_wait(text: str) -> float:
+        while True:  # a reload still on its way (a save that waited long) is not this save's
+            try:
+                await asyncio.wait_for(connection.read_message(), 0.05)
+            except asyncio.TimeoutError:
+                break
         started = time.perf_counter()
         path.write_text(text, encoding="utf-8")
         while True:
