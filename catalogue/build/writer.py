@@ -431,6 +431,18 @@ class Publication:
         except OSError as exc:
             raise OutputError(explain(exc, self.out_dir)) from None
 
+    def set_aside(self) -> None:
+        """Keep the folder as the spare instead of publishing it, where it holds what is
+        published (all carried: see make_spare)."""
+        assert self.published is not None
+        self.new.build = self.build = self.published.build  # the same files: the same build
+        try:
+            self._mark(complete=True)
+            os.rename(self.folder, sibling(self.out_dir, "spare"))
+        except OSError as exc:
+            self.discard()
+            raise OutputError(explain(exc, self.out_dir)) from None
+
     def discard(self) -> Manifest | None:
         """Leave the published folder as it was. A spare this build began to bring up to date
         is described as it now is (the files it wrote are unknown), so the next build goes on
@@ -468,13 +480,7 @@ def make_spare(out_dir: Path, published: Manifest) -> bool:
     if publication.published is None or publication.carry(published.files) is not None:
         publication.discard()
         return False
-    publication.new.build = publication.build = published.build  # what it holds: the same files
-    try:
-        publication._mark(complete=True)
-        os.rename(publication.folder, sibling(publication.out_dir, "spare"))
-    except OSError as exc:
-        publication.discard()
-        raise OutputError(explain(exc, publication.out_dir)) from None
+    publication.set_aside()
     return True
 
 
