@@ -237,3 +237,23 @@ def test_a_page_a_process_still_reads_keeps_its_bytes(tmp_path: Path) -> None:
         assert os.pread(own, 100, 0) == b"the old page"
     finally:
         os.close(own)
+
+
+def test_a_spare_made_but_not_recorded_is_not_trusted(site: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed between setting the spare aside and keeping its row: the next build finds a
+    folder the cache does not describe, and starts afresh instead of going on from it."""
+    from catalogue.build import pipeline
+    from catalogue.build.cache import Store
+
+    out = tmp_path / "out"
+    assert build(site, out, NOW).ok
+    put_many = Store.put_many
+    monkeypatch.setattr(Store, "put_many", lambda self, table, items, clear=None: None)  # the row never kept
+    assert pipeline.prepare_spare(site, out)
+    monkeypatch.setattr(Store, "put_many", put_many)
+    spare = tmp_path / ".out.catalogue-spare"
+    (spare / "en/index.html").write_bytes(b"left by hand in a folder the cache does not describe")
+    set_version(site, True)
+    assert build(site, out, NOW).ok
+    assert snapshot(out) == snapshot_of_cold_build(site, tmp_path / "cold")
