@@ -15,7 +15,7 @@ from catalogue.site import urls
 from catalogue.site.edition import Edition
 from catalogue.site.locales import Language
 from catalogue.site.pages import Page, paged
-from catalogue.site.themes import Theme, make_environment
+from catalogue.site.themes import Theme, language_environments, make_environment
 
 # Stands, in a card, for the climb from a page's folder to the site's root ("../../"): no
 # text can hold it (control characters are refused in every text field and body).
@@ -51,12 +51,12 @@ class RenderSettings:
 
 
 def environments(settings: RenderSettings) -> dict[str, Environment]:
-    """One Jinja environment per language (templates compile in them when first used)."""
+    """One Jinja environment per language (templates compile when first used, once for all)."""
     common = {"asset": _asset_function(settings.assets), "config": settings.config,
               "all_languages": settings.languages, "preview": settings.edition.preview,
               "bundle": settings.edition.bundle}
-    return {lang: make_environment(settings.theme, settings.translations[lang], common)
-            for lang in settings.config.languages}
+    return language_environments(settings.theme, {lang: settings.translations[lang]
+                                                  for lang in settings.config.languages}, common)
 
 
 class Renderer:
