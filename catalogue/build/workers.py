@@ -58,6 +58,7 @@ class Helper:
 
     renderer: Renderer
     evaluator: CachedEvaluator
+    lang: str | None = None  # of the pages rendered last
 
 
 def _make_helper(job: RenderJob, store: Store) -> Helper:
@@ -70,6 +71,9 @@ def render_batch(job: RenderJob, helper: Helper, indices: Sequence[int]) -> tupl
     helper.evaluator.prefetch([item for index in indices for item in stored_parts(pages[index].data)])
     for done, index in enumerate(indices):
         page = pages[index]
+        if page.lang != helper.lang:  # pages come a language at a time: the last one's cards are done with
+            helper.evaluator.forget()
+            helper.lang = page.lang
         try:
             data = helper.evaluator.value_once(page.data) if page.data is not None else {}
             html = helper.renderer.render(page, data)

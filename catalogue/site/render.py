@@ -76,6 +76,7 @@ class Renderer:
         self._in_card = False
         self._cards_lang: str | None = None
         self._links: dict[tuple[int, str], str] = {}  # (page depth, target) -> link, see _url
+        self._links_lang: str | None = None  # the language of the pages whose links those are
         self._layout: dict[tuple[object, ...], Markup] = {}  # see _shared
         for env in self.envs.values():  # this renderer's own memories, whoever made the environment
             env.globals["url"] = self._url
@@ -140,6 +141,9 @@ class Renderer:
 
     def render(self, page: Page, data: Mapping[str, Any]) -> bytes:
         lang = page.lang or self.config.source_lang
+        if lang != self._links_lang:  # pages come a language at a time, linking mostly within it
+            self._links.clear()
+            self._links_lang = lang
         env = self.envs[lang]
         try:
             template = env.get_template(page.template)
