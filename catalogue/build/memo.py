@@ -129,11 +129,8 @@ class CachedRecords:
 
 
 def encode_loaded(loaded: Loaded) -> bytes:
-    """A record as the store keeps it: without the bodies, which stay in their files."""
-    entry = loaded.entry
-    if entry is not None:
-        entry = replace(entry, texts={lang: replace(text, packed_body=None) for lang, text in entry.texts.items()})
-    return encode({"entry": entry, "problems": loaded.problems})
+    """A record as the store keeps it (the bodies stay in their files)."""
+    return encode({"entry": loaded.entry, "problems": loaded.problems})
 
 
 PARSE_BATCH = 64

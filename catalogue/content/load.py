@@ -10,7 +10,7 @@ from catalogue.config import SiteConfig
 from catalogue.content.body import body_image_refs
 from catalogue.content.model import (Contact, Entry, EntryKind, Event, EventTime, FieldLines, Location,
                              Money, OcopRating, PackageVariant, Producer, Product, Quantity, Text,
-                             WebLink, pack_body, unpack_body)
+                             WebLink)
 from catalogue.content.facts import facts_digest, facts_of, index_digest, product_data
 from catalogue.content.files import check_file, folder_refusal, read_input
 from catalogue.content.translations import hash_of_source
@@ -185,8 +185,7 @@ def load_text(config: SiteConfig, path: Path, rel: str, lang: str, problems: Pro
                 source_hash=hash_of_source(values["name"], values["summary"], front.body),
                 body_line=front.body_line, translation_of=translation_of, rel_path=rel,
                 field_lines=tuple((name, line) for name in ("name", "summary")
-                                  if (line := doc.line(name)) is not None),
-                packed_body=pack_body(front.body))
+                                  if (line := doc.line(name)) is not None))
 
 
 class BodyChanged(Exception):
@@ -194,10 +193,8 @@ class BodyChanged(Exception):
 
 
 def body_text(entry: Entry, text: Text) -> str:
-    """The Markdown body of `text`: kept from parsing, or read again from its file (a record
-    from the build cache keeps none) and checked to be the body the record was made from."""
-    if text.packed_body is not None:
-        return unpack_body(text.packed_body)
+    """The Markdown body of `text`, read again from its file and checked to be the body the
+    record was made from."""
     path = entry.src_dir / text.rel_path.rpartition("/")[2]
     data = read_input(path, entry.src_dir, "text")
     source = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,27 +12,13 @@ from typing import Iterator, Literal, Mapping
 EntryKind = Literal["product", "producer", "event"]
 
 
-def pack_body(markdown: str) -> bytes:
-    """A body as a Text keeps it: compressed, as a national catalogue holds tens of thousands
-    of them in every build process (a third of the memory), and reads each only a few times.
-    A 4 KB window and small hash tables (memLevel 5): zlib's set-up for each body, not the
-    compressing, was most of the cost; this takes half the time of the defaults' sizes, and
-    bodies come out as small."""
-    packer = zlib.compressobj(1, zlib.DEFLATED, 12, 5)
-    return packer.compress(markdown.encode("utf-8")) + packer.flush()
-
-
-def unpack_body(packed: bytes) -> str:
-    return zlib.decompress(packed).decode("utf-8")
-
-
 @dataclass(frozen=True)
 class Text:
     """One language file of an entry: front matter fields and the Markdown body.
 
-    The body is kept (packed) only by the build that parsed the file; a record from the build
-    cache has none, and its body is read from the file when a page needs it, checked against
-    `body_digest` (see content/load.py body_text)."""
+    The body itself is not kept: it is read from the file when a page or the search index needs
+    it, and checked against `body_digest` (content/load.py body_text). Held by every build
+    process, the bodies of a national catalogue were a fifth of its memory, compressed."""
 
     lang: str
     name: str
@@ -45,7 +30,6 @@ class Text:
     translation_of: str | None
     rel_path: str  # relative to the site root
     field_lines: tuple[tuple[str, int], ...] = ()  # front matter field -> its line, for messages
-    packed_body: bytes | None = None  # the Markdown source, as pack_body() makes it
 
     def line_of(self, field_name: str) -> int | None:
         return dict(self.field_lines).get(field_name)

@@ -34,7 +34,7 @@ PER_PAGE = 36  # cards on a page of a listing: light pages at any size of catalo
 ENTRY_SECTIONS: Mapping[str, str] = {"product": "products", "producer": "producers", "event": "events"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     kind: PageKind
     lang: str | None  # None for the language-neutral root page
@@ -343,13 +343,14 @@ def plan_products(planner: Planner) -> Iterator[Page]:
             continue
         product = site.products[slug]
         producer = planner.producer_of(slug)
+        translated = frozenset(product.texts)  # one for the pages of every language
         for lang, out_path in planned:
             data = derive(product_data, planner.lc(lang), product, planner.entry_media(product), producer,
                           planner.producer_card(lang, producer.slug) if producer else None,
                           planner.events_of(lang, index.events_by_product.get(slug, ())),
                           planner.body(product, lang, out_path), product.ocop.lapsed(index.day), once=True)
             yield Page("product", lang, out_path, "product.html", data, alternates, subject=slug,
-                       translated=frozenset(product.texts))
+                       translated=translated)
 
 
 def plan_producers(planner: Planner) -> Iterator[Page]:
@@ -360,13 +361,14 @@ def plan_producers(planner: Planner) -> Iterator[Page]:
         if not planned:
             continue
         producer = site.producers[slug]
+        translated = frozenset(producer.texts)  # one for the pages of every language
         for lang, out_path in planned:
             data = derive(producer_data, planner.lc(lang), producer, planner.producer_card(lang, slug),
                           tuple(planner.product_card(lang, p) for p in index.products_by_producer.get(slug, ())),
                           planner.events_of(lang, index.events_by_producer.get(slug, ())),
                           planner.body(producer, lang, out_path), once=True)
             yield Page("producer", lang, out_path, "producer.html", data, alternates, subject=slug,
-                       translated=frozenset(producer.texts))
+                       translated=translated)
 
 
 def plan_events(planner: Planner) -> Iterator[Page]:
@@ -378,13 +380,14 @@ def plan_events(planner: Planner) -> Iterator[Page]:
             continue
         event = site.events[slug]
         organizer = index.organizer_of.get(slug)
+        translated = frozenset(event.texts)  # one for the pages of every language
         for lang, out_path in planned:
             data = derive(event_data, planner.lc(lang), event, planner.event_card(lang, slug),
                           tuple(planner.product_card(lang, p) for p in index.event_products.get(slug, ())),
                           planner.producer_card(lang, organizer) if organizer else None,
                           planner.body(event, lang, out_path), once=True)
             yield Page("event", lang, out_path, "event.html", data, alternates, subject=slug,
-                       translated=frozenset(event.texts))
+                       translated=translated)
 
 
 def plan_inquiry(planner: Planner) -> Iterator[Page]:
