@@ -14,15 +14,19 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Mapping
-
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from catalogue.content.load import IMAGE_SUFFIXES, KIND_FOLDERS
 from catalogue.content.files import Refusal, check_file, read_input
 from catalogue.content.model import Entry
 from catalogue.derive import digest
 from catalogue.problems import Problems
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where an image is opened, not with this module: a rebuild after a text
+# edit opens none, and importing Pillow was a tenth of such a build's start.
 
 MAX_PIXELS = 40_000_000  # larger is a raw camera file, not a catalogue photo
 WIDTHS = (320, 640, 1280)
@@ -144,6 +148,8 @@ def strict_decoding() -> Iterator[None]:
     """Pillow set to refuse truncated files while our images decode. The setting is global
     (ImageFile.LOAD_TRUNCATED_IMAGES), and WeasyPrint turns it on when it is imported: a
     bundle made with its PDF would otherwise publish a truncated photo."""
+    from PIL import ImageFile
+
     before = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
@@ -154,6 +160,8 @@ def strict_decoding() -> Iterator[None]:
 
 def open_image(data: bytes, suffix: str) -> Image.Image:
     """An image of the format its suffix names, from its bytes; raises ValueError otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
     expected = FORMATS[suffix.lower()]
     try:
         image = Image.open(io.BytesIO(data), formats=[expected])
@@ -172,6 +180,8 @@ def open_image(data: bytes, suffix: str) -> Image.Image:
 
 def probe(path: Path, rel: str, out_dir: str, problems: Problems) -> ImageAsset | None:
     """Measure an image (after EXIF rotation), or report why it cannot be used."""
+    from PIL import Image
+
     data = read_input(path, path.parent, "image")
     if isinstance(data, Refusal):
         problems.error(rel, None, None, f"image file {data.message}")
@@ -217,6 +227,8 @@ def planned_widths(width: int) -> list[int]:
 def encode_image(asset: ImageAsset) -> bytes:
     """Every variant of `asset`, resized and encoded, as one piece (see variant_bytes): a
     derived value the build cache keeps, so an unchanged photo is never encoded twice."""
+    from PIL import Image, ImageOps
+
     data = read_input(asset.src_path, asset.src_path.parent, "image")
     if isinstance(data, Refusal) or hashlib.sha256(data).hexdigest() != asset.digest:
         raise ImageChanged(asset.rel_path)
