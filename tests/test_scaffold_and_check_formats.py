@@ -146,3 +146,24 @@ def test_build_prints_a_summary_line(site: Path) -> None:
     assert re.fullmatch(r"built \d+ pages in 4 languages, 2 images \(2 resized\), 0 warning\(s\), "
                         r"\d+\.\d s -> public\n", done.stdout), done.stdout
     assert cli(site, "build", "--quiet", "--now", "2026-11-29").stdout == ""
+
+
+def test_build_timings_name_every_stage_with_its_seconds(site: Path) -> None:
+    """--timings: one line on stderr, each stage that ran with its seconds, in the order they
+    ran; stdout keeps its one summary line. A build with nothing to do says so."""
+    done = cli(site, "build", "--timings", "--now", "2026-11-29")
+    assert done.returncode == 0
+    assert done.stdout.startswith("built "), done.stdout
+    lines = [line for line in done.stderr.splitlines() if line.startswith("time per stage: ")]
+    assert len(lines) == 1, done.stderr
+    found = re.fullmatch(r"time per stage: (.*) \(build (\d+\.\d\d) s\)", lines[0])
+    assert found, lines[0]
+    stages = [re.fullmatch(r"([a-z]+) (\d+\.\d\d) s", part) for part in found[1].split(", ")]
+    assert all(stages), found[1]
+    names = [stage[1] for stage in stages]
+    assert names == ["scan", "load", "plan", "render", "publish", "keep"], names
+    assert sum(float(stage[2]) for stage in stages) <= float(found[2]) + 0.01 * len(stages)
+    again = cli(site, "build", "--timings", "--quiet", "--now", "2026-11-29")
+    assert again.stdout == ""
+    assert re.search(r"^time per stage: scan \d+\.\d\d s", again.stderr, re.M), again.stderr
+    assert "time per stage" not in cli(site, "build", "--now", "2026-11-29").stderr

@@ -57,7 +57,7 @@ class BuildResult:
 
 
 class Clock:
-    """Seconds spent in each stage, into `timings` (the preview and --verbose show them)."""
+    """Seconds spent in each stage, into `timings` (`build --timings` prints them)."""
 
     def __init__(self, timings: dict[str, float]):
         self.timings = timings

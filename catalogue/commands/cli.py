@@ -65,6 +65,7 @@ def make_parser() -> argparse.ArgumentParser:
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p_build.add_argument("--no-cache", action="store_true", help="ignore the build cache (.cache/catalogue)")
     p_build.add_argument("--jobs", "-j", type=_jobs, default=None, help="processes to use, 1 to 64 (default: all cores)")
+    p_build.add_argument("--timings", action="store_true", help="also print the seconds each stage of the build took")
 
     p_check = sub.add_parser("check", help="validate only; list every problem")
     site_arg(p_check)
@@ -149,7 +150,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from catalogue.commands.serve import serve
         return serve(args.site, args.port, args.out, args.now, args.verbose)
     return run_build(args.site, args.out or args.site / "public", args.now, args.quiet,
-                     not args.no_cache, args.jobs)
+                     not args.no_cache, args.jobs, args.timings)
 
 
 def print_problems(problems: Problems, stream: TextIO) -> None:
@@ -204,10 +205,13 @@ class ProgressBar:
 
 
 def run_build(site: Path, out: Path, now: datetime | None, quiet: bool, use_cache: bool = True,
-              jobs: int | None = None) -> int:
+              jobs: int | None = None, timings: bool = False) -> int:
     result = build(site, out, now, progress=ProgressBar(sys.stderr, not quiet), use_cache=use_cache,
                    workers=jobs, release_memory=False)
     print_problems(result.problems, sys.stderr)
+    if timings:  # on stderr, as the problems: stdout keeps its one summary line
+        stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
+        print(f"time per stage: {stages or 'none run'} (build {result.seconds:.2f} s)", file=sys.stderr)
     if not result.ok:
         print(f"build failed: {len(result.problems.errors)} error(s); {out} was left unchanged",
               file=sys.stderr)
