@@ -294,6 +294,38 @@ def test_linked_content_files_and_folders_are_refused(site: Path, tmp_path: Path
             "content/producers/htx-ta-leng/en.md: is a device, a pipe or a socket, not a regular file")
 
 
+def test_linked_theme_and_catalogue_folders_leading_outside_are_refused(site: Path, tmp_path: Path) -> None:
+    """A link anywhere above a file counts, not only the file's own: `themes/` or
+    `locales/en/` a link to another folder is refused whole, and `i18n update` writes
+    nothing through it."""
+    import shutil
+
+    from catalogue.builtin import builtin_root
+
+    outside = tmp_path / "outside"
+    shutil.copytree(builtin_root() / "themes/default", outside / "themes/mine")
+    write(outside / "themes/mine/static/leak.css", "LEAK-THEME")
+    write(outside / "en/LC_MESSAGES/messages.po", po_file({"Products": "LEAK-PO"}))
+
+    def attack() -> None:
+        (site / "themes").symlink_to(outside / "themes")
+        edit(site, "site.yaml", "base_url:", "theme: mine\nbase_url:")
+        if (site / "locales/en").exists():
+            shutil.rmtree(site / "locales/en")
+        (site / "locales").mkdir(exist_ok=True)
+        (site / "locales/en").symlink_to(outside / "en")
+    found = refused(site, attack, "themes/mine/templates: lies in a linked folder that leads outside the site's folder",
+                    "themes/mine/static: lies in a linked folder that leads outside the site's folder",
+                    "locales/en/LC_MESSAGES/messages.po: lies in a linked folder that leads outside the site's folder")
+    assert not any("LEAK" in m for m in found)
+    before = (outside / "en/LC_MESSAGES/messages.po").read_bytes()
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "i18n", "update", "--site", str(site)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "locales/en/LC_MESSAGES/messages.po: lies in a linked folder that leads outside" in run.stderr
+    assert (outside / "en/LC_MESSAGES/messages.po").read_bytes() == before
+
+
 def test_a_link_inside_the_entry_folder_is_read_but_never_stamped_through(site: Path) -> None:
     folder = site / "content/producers/htx-ta-leng"
     (folder / "en-draft.txt").write_text((folder / "en.md").read_text(encoding="utf-8"), encoding="utf-8")

@@ -238,6 +238,9 @@ def run_i18n(action: str, site: Path) -> int:
         print_problems(problems, sys.stderr)
         return 1
     languages = list(config.languages)
+    if i18n.refuse_outside(config, languages, problems):
+        print_problems(problems, sys.stderr)
+        return 1
     if action in ("extract", "update"):
         template = i18n.extract(config, theme)
         print(f"extracted {len(template)} messages -> {i18n.write_pot(config, template)}")

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po, write_po
 
 from catalogue import __version__
 from catalogue.config import SiteConfig
+from catalogue.content.files import leaves_refusal
 from catalogue.site.locales import DOMAIN, read_catalog
 from catalogue.problems import Problems
 from catalogue.site.themes import Theme
@@ -33,6 +34,18 @@ def pot_path(config: SiteConfig) -> Path:
 
 def po_path(config: SiteConfig, lang: str) -> Path:
     return config.root / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def refuse_outside(config: SiteConfig, languages: list[str], problems: Problems) -> bool:
+    """Whether a file these commands write (the .pot, each .po and .mo) would land outside
+    the site's folder through a linked `locales/` or language folder: each one is reported,
+    and nothing is written."""
+    before = len(problems.errors)
+    for path in [pot_path(config)] + [po_path(config, lang) for lang in languages]:
+        refusal = leaves_refusal(path, config.root)
+        if refusal is not None:
+            problems.error(path.relative_to(config.root).as_posix(), None, None, refusal.message)
+    return len(problems.errors) > before
 
 
 def extract(config: SiteConfig, theme: Theme) -> Catalog:
@@ -89,7 +102,7 @@ def compile_all(config: SiteConfig, languages: list[str], problems: Problems) ->
         source = po_path(config, lang)
         if not source.is_file():
             continue
-        catalog = read_catalog(source, lang, source.relative_to(config.root).as_posix(), problems)
+        catalog = read_catalog(config, source, lang, source.relative_to(config.root).as_posix(), problems)
         if catalog is None:
             continue
         target = source.with_suffix(".mo")

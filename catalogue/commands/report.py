@@ -86,7 +86,7 @@ def ui_coverage(config: SiteConfig, theme: Theme, problems: Problems) -> tuple[d
     for lang in config.languages:
         catalogs: list[Catalog] = []
         for po in catalogue_files(config, lang):
-            catalog = read_catalog(po, lang, str(po), problems)
+            catalog = read_catalog(config, po, lang, str(po), problems)
             if catalog is not None:
                 catalogs.append(catalog)
         absent = tuple(_key(msgid) for msgid in wanted

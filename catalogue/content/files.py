@@ -91,6 +91,17 @@ def read_input(path: Path, folder: Path, kind: str) -> bytes | Refusal:
     return data
 
 
+def leaves_refusal(path: Path, boundary: Path) -> Refusal | None:
+    """Why `path` must not be read as part of `boundary` (the site's folder, or the package's):
+    with every link on its way followed, it lies elsewhere. check_file() looks only at a file
+    that is itself a link; this catches a linked folder above it (`locales/` or `themes/` a
+    link to somewhere else). Used where the files are few: it resolves every part of the path."""
+    if inside(path, boundary):
+        return None
+    return Refusal(f"lies in a linked folder that leads outside the site's folder ({os.path.realpath(path)}); "
+                   "put the folder itself here instead of a link")
+
+
 def folder_refusal(path: Path, parent: Path) -> Refusal | None:
     """Why the folder `path` (an entry folder, content/, a theme) must not be read as part
     of `parent`, or None."""

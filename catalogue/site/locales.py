@@ -17,7 +17,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from catalogue.builtin import builtin_root
 from catalogue.config import SiteConfig
-from catalogue.content.files import Refusal, read_input
+from catalogue.content.files import Refusal, leaves_refusal, read_input
 from catalogue.derive import digest, digest_bytes
 from catalogue.problems import Problem, Problems
 from catalogue.site.pocheck import check_messages, check_plural_forms, check_syntax, header_line
@@ -79,16 +79,25 @@ def catalogue_sources(config: SiteConfig, lang: str) -> list[tuple[Path, Path]]:
     return files
 
 
+def po_bytes(config: SiteConfig, po: Path, folder: Path | None = None) -> bytes | Refusal:
+    """A catalogue's bytes, or why they are not read: the file must lie in its locales folder
+    and, every link on the way followed, in the site's folder (the package's, for its own): a
+    linked `locales/` or `locales/en/` leading elsewhere is refused as a linked file is."""
+    folder = folder if folder is not None else po.parent
+    boundary = config.root if folder.is_relative_to(config.root) else builtin_root()
+    return leaves_refusal(po, boundary) or read_input(po, folder, "catalogue")
+
+
 def catalogue_files(config: SiteConfig, lang: str) -> list[Path]:
     """The .po files for `lang`, most specific first: site, theme, package."""
     return [po for po, _ in catalogue_sources(config, lang)]
 
 
-def read_catalog(po_path: Path, lang: str, rel_path: str, problems: Problems,
+def read_catalog(config: SiteConfig, po_path: Path, lang: str, rel_path: str, problems: Problems,
                  folder: Path | None = None) -> Catalog | None:
     """A .po file, checked line by line and message by message (see pocheck.py); None when
     it has an error (each one reported with its line)."""
-    data = read_input(po_path, folder if folder is not None else po_path.parent, "catalogue")
+    data = po_bytes(config, po_path, folder)
     if isinstance(data, Refusal):
         problems.error(rel_path, None, None, data.message)
         return None
@@ -137,7 +146,7 @@ def load_translations(config: SiteConfig, lang: str, problems: Problems) -> Cata
     parts: list[str] = []
     for po, folder in reversed(catalogue_sources(config, lang)):
         rel = _display_path(po, config.root)
-        data = read_input(po, folder if folder is not None else po.parent, "catalogue")
+        data = po_bytes(config, po, folder)
         if isinstance(data, Refusal):
             problems.error(rel, None, None, data.message)
             continue

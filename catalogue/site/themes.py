@@ -19,7 +19,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import escape
 
 from catalogue.builtin import builtin_root
-from catalogue.content.files import Refusal, folder_refusal, read_input, walk_files
+from catalogue.content.files import Refusal, folder_refusal, leaves_refusal, read_input, walk_files
 from catalogue.config import SiteConfig
 from catalogue.site import speedups
 from catalogue.site.ui import ui_functions
@@ -54,24 +54,25 @@ def resolve_theme(config: SiteConfig, problems: Problems) -> Theme | None:
     static_dirs: list[Path] = []
     root = config.root
 
-    def add(folder: Path, parent: Path) -> None:
+    def add(folder: Path, parent: Path, boundary: Path) -> None:
         for target, sub in ((template_dirs, "templates"), (static_dirs, "static")):
             path = folder / sub
             if not path.exists():
                 continue
-            refusal = folder_refusal(path, folder) or folder_refusal(folder, parent)
+            # a linked themes/ leads elsewhere as a whole: its folders are inside each other
+            refusal = folder_refusal(path, folder) or folder_refusal(folder, parent) or leaves_refusal(path, boundary)
             if refusal is not None:
                 problems.error(_shown(path, root), None, None, refusal.message)
             elif path.resolve() not in target:
                 target.append(path.resolve())
 
-    add(root, root)  # site-level templates/ and static/
+    add(root, root, root)  # site-level templates/ and static/
     for name in names:
         found = False
-        for themes in (root / "themes", builtin_root() / "themes"):
+        for themes, boundary in ((root / "themes", root), (builtin_root() / "themes", builtin_root())):
             base = themes / name
             if base.is_dir():
-                add(base, themes)
+                add(base, themes, boundary)
                 found = True
         if not found:
             problems.error("site.yaml", None, "theme",
