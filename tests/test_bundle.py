@@ -247,3 +247,49 @@ def test_the_pdf_is_tagged_ordered_and_says_its_ratings_in_words(tmp_path: Path)
                                            for p, n in zip(japan, names))]
     flat = " ".join(text.split())
     assert sorted(names, key=lambda name: flat.find(" ".join(name.split()))) == expected
+
+
+def test_bundle_and_pdf_replace_only_files_they_made(site: Path, tmp_path: Path) -> None:
+    """An explicit --out naming a file that is there already: a bundle (or a PDF) of an earlier
+    run is replaced, anything else (the site's README, someone's notes, a folder's link) is
+    left as it was, with a message saying how to go on."""
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--site", str(site)],
+                              cwd=site, capture_output=True, text=True, timeout=300)
+
+    (site / "README.md").write_text("# our site\n", encoding="utf-8")
+    notes = tmp_path / "elsewhere/notes.zip"
+    notes.parent.mkdir()
+    with zipfile.ZipFile(notes, "w") as archive:  # a zip, but not a bundle
+        archive.writestr("notes.txt", "precious")
+    linked = tmp_path / "elsewhere/link.zip"
+    linked.symlink_to(site / "README.md")
+    before = {path: path.read_bytes() for path in (site / "README.md", notes)}
+    for target in (site / "README.md", notes, linked):
+        done = run("bundle", "--no-pdf", "--lang", "en", "--out", str(target))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"{target} exists and was not made by this program; move it away, or give another name" \
+               in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert {path: path.read_bytes() for path in before} == before and linked.is_symlink()
+    ours = tmp_path / "out/catalogue.zip"
+    assert run("bundle", "--no-pdf", "--lang", "en", "--out", str(ours)).returncode == 0
+    first = ours.read_bytes()
+    (site / "content/products/che-ta-leng/en.md").write_text((site / "content/products/che-ta-leng/en.md").read_text(
+        encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    again = run("bundle", "--no-pdf", "--lang", "en", "--out", str(ours))
+    assert again.returncode == 0, again.stderr  # an earlier bundle: replaced
+    assert ours.read_bytes() != first and zipfile.ZipFile(ours).testzip() is None
+    if not pdf_available():
+        return
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "catalogue-en.pdf").write_text("not a PDF: someone's notes", encoding="utf-8")
+    done = run("pdf", "--lang", "en", "--out", str(folder))
+    assert done.returncode == 1 and "catalogue-en.pdf exists and was not made by this program" in done.stderr
+    assert (folder / "catalogue-en.pdf").read_text(encoding="utf-8") == "not a PDF: someone's notes"
+    (folder / "catalogue-en.pdf").unlink()
+    assert run("pdf", "--lang", "en", "--out", str(folder)).returncode == 0
+    assert run("pdf", "--lang", "en", "--out", str(folder)).returncode == 0  # its own PDF: replaced
+    assert (folder / "catalogue-en.pdf").read_bytes().startswith(b"%PDF-")
+    assert sorted(p.name for p in folder.iterdir()) == ["catalogue-en.pdf"]  # no half-written file beside it

@@ -8,13 +8,14 @@ sorted UTF-8 names, fixed timestamps and permissions.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-
+from typing import Callable
 
 from babel.dates import format_date
 
@@ -29,6 +30,7 @@ from catalogue.site.index import index_site
 from catalogue.site.render import render_text
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+BUNDLE_COMMENT = b"catalogue bundle"  # the archive's comment: a later bundle may replace it
 KINDS = {".html": "HTML", ".webp": "images", ".jpg": "images", ".png": "images", ".svg": "images",
          ".js": "scripts", ".css": "styles", ".pdf": "PDF", ".ics": "calendars", ".txt": "text"}
 
@@ -53,7 +55,7 @@ def make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market: 
                 now: datetime | None = None, pdf: bool | None = None) -> BundleResult:
     problems = Problems()
     result = BundleResult(problems)
-    refusal = check_target_file(out_zip, root)
+    refusal = check_target_file(out_zip, root, is_bundle)
     if refusal:
         problems.error("(bundle)", None, "--out", refusal)
         return result
@@ -120,15 +122,31 @@ def _make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market:
     return result
 
 
-def check_target_file(target: Path, root: Path) -> str | None:
-    """Why a file (a zip, a PDF) must not be written at `target`, or None."""
+def check_target_file(target: Path, root: Path, ours: Callable[[Path], bool] | None = None) -> str | None:
+    """Why a file (a zip, a PDF) must not be written at `target`, or None. `ours`: whether a
+    file already there is one this program made, and may be replaced (the writer's rule for
+    folders, for files): `--out README.md` or a file of someone else's is never overwritten."""
     real = Path(os.path.realpath(target))
     site = Path(os.path.realpath(root))
     if real == site / "site.yaml" or any(real == site / name or real.is_relative_to(site / name) for name in PROTECTED):
         return f"{target} is one of the site's own files or folders; write it elsewhere, e.g. dist/"
     if real.is_dir():
         return f"{target} is a folder; give a file name, e.g. dist/catalogue.zip"
+    if ours is not None and os.path.lexists(target) and not ours(target):
+        return (f"{target} exists and was not made by this program; move it away, or give another name "
+                "(only a file this program wrote is replaced)")
     return None
+
+
+def is_bundle(path: Path) -> bool:
+    """Whether `path` is a bundle this program wrote: a zip archive with its comment."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        with zipfile.ZipFile(path) as archive:
+            return archive.comment == BUNDLE_COMMENT
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
 
 
 def _pdfs(languages: tuple[str, ...], market: str | None, wanted: bool | None,
@@ -154,6 +172,7 @@ def write_zip(folder: Path, out_zip: Path, result: BundleResult) -> Path:
     files_by_kind: Counter[str] = Counter()
     try:
         with zipfile.ZipFile(temp_name, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            archive.comment = BUNDLE_COMMENT
             for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
                 if not path.is_file():
                     continue

@@ -385,7 +385,7 @@ def run_pdf(args: argparse.Namespace) -> int:
     from catalogue.build.cache import Store
     from catalogue.build.pipeline import default_cache
     from catalogue.commands.bundle import check_target_file
-    from catalogue.commands.pdf import pdf_available, write_pdf
+    from catalogue.commands.pdf import is_pdf, pdf_available, write_pdf
     from catalogue.content.link import restrict_to_market
     from catalogue.site.index import index_site
 
@@ -414,8 +414,14 @@ def run_pdf(args: argparse.Namespace) -> int:
         if args.market:
             site = restrict_to_market(loaded.site, args.market)
             loaded = replace(loaded, site=site, index=index_site(site, loaded.now))
-        for lang in languages:
-            target = out / f"catalogue-{lang}{'-' + args.market if args.market else ''}.pdf"
+        targets = {lang: out / f"catalogue-{lang}{'-' + args.market if args.market else ''}.pdf"
+                   for lang in languages}
+        refused = [why for why in (check_target_file(target, args.site, is_pdf) for target in targets.values()) if why]
+        for why in refused:
+            print(f"pdf: {why}", file=sys.stderr)
+        if refused:
+            return 1
+        for lang, target in targets.items():
             write_pdf(loaded, lang, args.market, target, store)
             print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
     finally:

@@ -8,6 +8,9 @@ Pango; Japanese needs a CJK font (Debian: fonts-noto-cjk; Arabic and Vietnamese:
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import tempfile
 from datetime import timezone
 from pathlib import Path
 from typing import Any, Mapping
@@ -124,5 +127,26 @@ def write_pdf(loaded: LoadedSite, lang: str, market: str | None, target: Path, s
     document.metadata.created = created
     document.metadata.modified = created
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, pdf_identifier=digest_value, pdf_tags=True)  # tagged: read aloud, reflowed
+    # written beside it, then renamed over it: a killed or failing run leaves the last PDF whole
+    handle, temp_name = tempfile.mkstemp(prefix=".catalogue-", suffix=".pdf", dir=target.parent)
+    os.close(handle)
+    try:
+        document.write_pdf(temp_name, pdf_identifier=digest_value, pdf_tags=True)  # tagged: read aloud, reflowed
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
     return target
+
+
+def is_pdf(path: Path) -> bool:
+    """Whether a file already at a PDF's place may be replaced: a PDF (the names are this
+    program's own, catalogue-LANG.pdf, in the folder given)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read(5) == b"%PDF-"
+    except OSError:
+        return False
