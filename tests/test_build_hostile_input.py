@@ -112,6 +112,23 @@ def test_every_kind_of_catalogue_mistake_is_located(site: Path) -> None:
     assert f"{rel}:13: msgid 'Home': a lone % at character 4: write %% for a percent sign" in found
 
 
+def test_a_placeholder_padded_by_a_translation_is_refused(site: Path) -> None:
+    """A width or precision in a translation's placeholder pads or cuts the value: one line
+    of a .po made every page twenty megabytes. Refused with its line; the plain one builds."""
+    raw = 'msgid "OCOP rating %(year)s"\nmsgstr "Hạng OCOP %(year)9999999s"\n\n'
+    write(site / "locales/vi/LC_MESSAGES/messages.po", po_file({}, "vi", "nplurals=1; plural=0;", raw))
+    found = messages(build_fails(site))
+    assert ("locales/vi/LC_MESSAGES/messages.po:7: msgid 'OCOP rating %(year)s': %(year)9999999s has a width or "
+            "precision: write %(year)s") in found, found
+    for padded in ("%(year)-5s", "%(year).2s", "%(year)05d", "%(year)ls"):
+        write(site / "locales/vi/LC_MESSAGES/messages.po",
+              po_file({}, "vi", "nplurals=1; plural=0;", raw.replace("%(year)9999999s", padded)))
+        assert any("has a width or precision" in m for m in messages(build_fails(site))), padded
+    write(site / "locales/vi/LC_MESSAGES/messages.po",
+          po_file({}, "vi", "nplurals=1; plural=0;", raw.replace("%(year)9999999s", "%(year)s")))
+    build_ok(site)
+
+
 @pytest.mark.parametrize(("plural_forms", "expected"), [
     ("nplurals=2; plural=" + "(" * 60 + "n != 1" + ")" * 60 + ";", "does not work (plural form expression is too complex)"),
     ("nplurals=2; plural=n % 7;", "for n=2 the expression gives form 2, but nplurals=2 (forms 0 to 1)"),

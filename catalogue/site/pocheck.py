@@ -62,10 +62,14 @@ def placeholders(text: str) -> tuple[set[str], list[str]]:
             index = text.find("%", index + 1)
             continue
         if match.group("conv") != "%":
-            if match.group("name") is None:
+            name = match.group("name")
+            if name is None:
                 bad.append(f"{match.group()} has no name: placeholders are written %(name)s")
             else:
-                names.add(match.group("name"))
+                names.add(name)
+                if match.end() - match.start() > len(name) + 4:  # %(name) then flags, width or precision
+                    # a width pads the value: %(year)9999999s made every page 20 MB
+                    bad.append(f"{match.group()} has a width or precision: write %({name}){match.group('conv')}")
         index = text.find("%", match.end())
     return names, bad
 
