@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 from types import CodeType
 from typing import Any, Callable, Iterator, Mapping, MutableMapping, Sequence
 
@@ -238,6 +239,12 @@ def isolate(value: Any) -> Any:
     return "\u2068" + text + "\u2069"
 
 
+def mailto(address: Any) -> str:
+    """The mailto: address of an email, percent-encoded as RFC 6068 asks: an address holding
+    `?`, `&`, `,` or `%` is one recipient, never a second one, a Bcc or a body."""
+    return "mailto:" + quote(str(address), safe="@!$'*+-._~")
+
+
 class ThemeEnvironment(Environment):
     code_generator_class = speedups.code_generator()
 
@@ -275,6 +282,7 @@ def make_environment(theme: Theme, translations: gettext.NullTranslations,
     )
     env.filters["isolate"] = isolate
     env.filters["listed"] = listed
+    env.filters["mailto"] = mailto
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     functions = ui_functions(translations)  # translations as text: see ui.py
     env.globals.update(functions)

@@ -543,7 +543,8 @@
       return "\ufeff" + lines.join("\r\n") + "\r\n";  /* a BOM: spreadsheets read UTF-8 as such */
     }
     function mailto(list) {
-      return "mailto:" + text("email") + "?subject=" + encodeURIComponent(text("subject") + " (" + reference().id + ")") +
+      /* the address as the page encoded it: its ? & , % cannot add a recipient or a body */
+      return text("mailto") + "?subject=" + encodeURIComponent(text("subject") + " (" + reference().id + ")") +
         "&body=" + encodeURIComponent(asText(list));
     }
     function render() {
