@@ -14,6 +14,9 @@ from catalogue.build.pipeline import build
 FOLDER = "content/products/che-ta-leng"
 
 
+PRIVATE = b"PRIVATE NOTE: shot at 21.39N 103.45E"
+
+
 def photo_with_exif(path: Path, size=(1600, 1000), orientation: int = 6) -> None:
     """A landscape photo whose EXIF says 'rotate 90°', with GPS and camera tags."""
     image = Image.new("RGB", size, "#2a7")
@@ -26,9 +29,13 @@ def photo_with_exif(path: Path, size=(1600, 1000), orientation: int = 6) -> None
     exif[0x8825] = {1: "N", 2: (21.0, 24.0, 0.0)}
     buffer = io.BytesIO()
     if path.suffix == ".png":  # the content must be what the name says
-        image.save(buffer, "PNG", exif=exif)
-    else:
-        image.save(buffer, "JPEG", exif=exif, quality=90)
+        from PIL.PngImagePlugin import PngInfo
+
+        text = PngInfo()
+        text.add_text("Comment", PRIVATE.decode())
+        image.save(buffer, "PNG", exif=exif, pnginfo=text)
+    else:  # and a comment (a JPEG COM segment), which the saving of every variant would copy
+        image.save(buffer, "JPEG", exif=exif, quality=90, comment=PRIVATE)
     path.write_bytes(buffer.getvalue())
 
 
@@ -45,7 +52,8 @@ def test_orientation_metadata_and_widths(site: Path) -> None:
             width = int(name.split("-")[1].split(".")[0])
             assert image.size == (width, round(1600 * width / 1000))  # portrait once rotated
             assert not image.getexif(), f"{name} still carries EXIF"
-            assert "exif" not in image.info and "xmp" not in image.info
+            assert "exif" not in image.info and "xmp" not in image.info and "comment" not in image.info
+        assert PRIVATE not in (media / name).read_bytes(), f"{name} still carries the photo's comment"
     with Image.open(media / f"cover-1000.{tag}.jpg") as image:
         rgb = image.convert("RGB")
         assert rgb.getpixel((1000 - 20, 20))[0] > 180  # the red corner moved to the top right

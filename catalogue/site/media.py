@@ -236,6 +236,9 @@ def encode_image(asset: ImageAsset) -> bytes:
     with strict_decoding(), open_image(data, asset.src_path.suffix) as original:
         image = ImageOps.exif_transpose(original)
         image = image.convert("RGBA" if asset.has_alpha else "RGB")
+        # what the source carried beside its pixels (a JPEG comment, XMP, text chunks) goes:
+        # the savers write some of it back from here (Pillow's JPEG saver keeps "comment")
+        image.info.clear()
         for variant in asset.variants:
             resized = image if variant.width == image.width else \
                 image.resize((variant.width, variant.height), Image.Resampling.LANCZOS)
