@@ -149,6 +149,24 @@ def test_missing_required_and_unknown_fields(site: Path) -> None:
         f"{PRODUCT}/product.yaml:1: category: required field is missing (OCOP product group)"
 
 
+def test_a_date_that_does_not_exist_is_named_with_its_line_and_the_rest_still_checked(site: Path) -> None:
+    """Unquoted, 2025-02-30 and +29:00 look like a date and a time to YAML and fail as it makes
+    them: the whole file went unread, its other mistakes unsaid, with no line and no field."""
+    path = site / PRODUCT / "product.yaml"
+    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith("updated:")), encoding="utf-8")
+    edit(site, f"{PRODUCT}/product.yaml", "category: beverage\n", "category: beverage\nupdated: 2025-02-30\nbogus: 1\n")
+    edit(site, "content/events/hoi-thao-che/event.yaml", "start: 2022-06-14T08:30:00+07:00",
+         "start: 2022-06-14T08:30:00+29:00")
+    found = messages(build_fails(site))
+    assert only(found, "updated:") == (f"{PRODUCT}/product.yaml:3: updated: 2025-02-30 is not a day of the calendar "
+                                       "(day is out of range for month); write a date that exists, e.g. 2027-06-30")
+    assert only(found, "bogus").startswith(f"{PRODUCT}/product.yaml:4: bogus: unknown field")
+    assert only(found, "hoi-thao-che/event.yaml").startswith(
+        "content/events/hoi-thao-che/event.yaml:2: start: must be a date (2027-03-15) or a date and time with offset")
+    assert not any("YAML value error" in m for m in found), found
+
+
 def test_custom_x_fields_are_allowed(site: Path) -> None:
     edit(site, f"{PRODUCT}/product.yaml", "category: beverage\n", "category: beverage\nx_internal_id: 42\n")
     build_ok(site)

@@ -179,6 +179,20 @@ def raw_number(value: Any, path: str, ctx: Ctx) -> str:
     return ctx.doc.raw.get(path, str(value)).strip() if not isinstance(value, str) else value.strip()
 
 
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _no_such_day(text: str) -> str | None:
+    """What is wrong with a text that starts as a date, YYYY-MM-DD, of a day that does not exist."""
+    if not _DATE_SHAPE.match(text):
+        return None
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError as exc:
+        return f"{text[:10]} is not a day of the calendar ({exc}); write a date that exists, e.g. 2027-06-30"
+    return None
+
+
 def a_date(value: Any, path: str, ctx: Ctx) -> Any:
     day: date | None = None
     if isinstance(value, datetime):
@@ -188,8 +202,9 @@ def a_date(value: Any, path: str, ctx: Ctx) -> Any:
     elif isinstance(value, str):
         try:
             day = date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if _DATE_SHAPE.fullmatch(value.strip()):  # written as a date, but no such day: 2025-02-30
+                return ctx.error(path, _no_such_day(value.strip()) or f"must be a date: {exc}")
     if day is None:
         return ctx.error(path, f"must be a date written YYYY-MM-DD, e.g. 2027-06-30, not {_describe(value)}")
     problem = _year_problem(day)
@@ -203,8 +218,8 @@ def moment(value: Any, path: str, ctx: Ctx) -> Any:
             value = datetime.fromisoformat(value.strip()) if "T" in value or ":" in value \
                 else date.fromisoformat(value.strip())
         except ValueError:
-            return ctx.error(path, "must be a date (2027-03-15) or a date and time with offset "
-                                   "(2027-03-15T08:30:00+07:00)")
+            return ctx.error(path, _no_such_day(value.strip()) or "must be a date (2027-03-15) or a date and time "
+                                   "with offset (2027-03-15T08:30:00+07:00; hours 00-23, offsets -23:59 to +23:59)")
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return ctx.error(path, "needs its UTC offset, e.g. 2027-03-15T08:30:00+07:00 "

@@ -74,7 +74,10 @@ class _Builder:
             self.raw[path] = node.value
             if node.tag == _TEXT:  # what the constructor would return, without its dispatch
                 return node.value
-            return self.constructor.construct_object(node, deep=True)
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except ValueError:  # 2025-02-30 or an offset of +29:00 looks like a date and is none:
+                return node.value  # its text, as if quoted, which the field's own check names
         if isinstance(node, SequenceNode):
             return [self.build(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
