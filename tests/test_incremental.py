@@ -473,7 +473,7 @@ def test_the_preview_sees_an_edit_through_a_linked_entry_folder(site: Path, tmp_
             assert preview.rebuild([site / "content/products/mac-ca/product.yaml"]).ok
             assert build(site, tmp_path / "cold", NOW, preview=True, use_cache=False).ok
             pages = {path: sha for path, sha in snapshot(tmp_path / "preview").items()
-                     if path not in (".preview", ".catalogue-output")}
+                     if path != ".catalogue-output"}
             assert pages == {path: sha for path, sha in snapshot(tmp_path / "cold").items() if path != ".catalogue-output"}
             edit(site / "content/products/mac-ca/product.yaml", "\nshelf_life_days: 90", "")
 

@@ -132,6 +132,35 @@ def test_a_first_build_that_fails_does_not_claim_a_last_good_one(site: Path, tmp
     assert "build failed: 1 problem(s); nothing to show yet" in (tmp_path / "serve.log").read_text(encoding="utf-8")
 
 
+def test_serve_out_replaces_only_a_folder_of_its_own(site: Path, tmp_path: Path) -> None:
+    """A web root given to `serve --out` is refused whatever it holds (a `.preview` file
+    once let it be replaced and then deleted); a folder a preview made is taken again, and
+    what it holds is only what a build makes."""
+    import contextlib
+    import io
+
+    from catalogue.build.pipeline import build
+    from catalogue.commands.serve import Preview
+
+    root = tmp_path / "www"
+    root.mkdir()
+    for name, text in ((".preview", "catalogue preview\n"), ("important.txt", "keep"), ("sitemap.xml", "<urlset/>")):
+        (root / name).write_text(text, encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in root.iterdir()}
+    with contextlib.redirect_stdout(io.StringIO()):
+        refused = Preview(site, root, NOW, owned=False).rebuild()
+        assert not refused.ok
+        assert "is not empty and was not made by this program" in refused.problems.errors[0].format()
+        assert {path.name: path.read_bytes() for path in root.iterdir()} == before
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["site", "www"]  # nothing set aside
+        ours = tmp_path / "preview"
+        for _ in range(2):  # made, then taken again
+            assert Preview(site, ours, NOW, owned=False).rebuild().ok
+    assert build(site, tmp_path / "cold", NOW, preview=True, use_cache=False).ok
+    assert sorted(p.relative_to(ours).as_posix() for p in ours.rglob("*")) == \
+        sorted(p.relative_to(tmp_path / "cold").as_posix() for p in (tmp_path / "cold").rglob("*"))
+
+
 def test_translation_report_page_is_served_but_not_published(server: str, site: Path) -> None:
     code, body = get(server + "_preview/translations.html")
     assert code == 200

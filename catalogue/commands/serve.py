@@ -26,6 +26,7 @@ from livereload.watcher import Watcher
 from catalogue.build.inputs import entry_folder_of
 from catalogue.build.pipeline import BuildResult, build, load_site, prepare_spare
 from catalogue.build.recall import Recall
+from catalogue.build.writer import read_marker
 from catalogue.problems import Problems
 
 PREVIEW = "/_preview/"
@@ -158,11 +159,10 @@ class Preview:
                 if on_published is not None:
                     on_published()
             try:
-                result = build(self.site, self.out_dir, self.now, preview=True,
-                               replace_any=self.owned or (self.out_dir / ".preview").is_file(),
+                # a folder of ours carries the writer's marker: nothing else vouches for one
+                result = build(self.site, self.out_dir, self.now, preview=True, replace_any=self.owned,
                                known=known, dirty=dirty, recall=self.recall, on_published=published)
                 if result.ok:
-                    (self.out_dir / ".preview").write_text("catalogue preview\n")
                     self.had_good_build = True
             except Exception as exc:  # a half-saved file must never stop the preview
                 problems = Problems()
@@ -444,7 +444,7 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None, verbose
             return 2
     preview = Preview(site, out.resolve(), now, owned=temporary is not None)
     preview.source_lang = _source_language(site)
-    preview.had_good_build = (out / ".preview").is_file()
+    preview.had_good_build = (read_marker(out) or {}).get("complete") is True  # a finished build
     preview.rebuild()
     threading.Thread(target=preview.prepare_spare, name="spare", daemon=True).start()
     watcher = ChangeWatcher([site / name for name in WATCHED if (site / name).exists()], preview.rebuild)
