@@ -257,3 +257,65 @@ def test_a_spare_made_but_not_recorded_is_not_trusted(site: Path, tmp_path: Path
     set_version(site, True)
     assert build(site, out, NOW).ok
     assert snapshot(out) == snapshot_of_cold_build(site, tmp_path / "cold")
+
+
+def _children(pid: int) -> set[int]:
+    """The living processes `pid` forked (a zombie is not living)."""
+    found: set[int] = set()
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            found.update(int(n) for n in Path(f"/proc/{pid}/task/{task}/children").read_text().split())
+        except OSError:
+            pass
+    return {child for child in found if _alive(child)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_build_killed_alone_takes_its_helpers_with_it(tmp_path: Path) -> None:
+    """kill -9 of the build's own process only (not of its group, as a user's `kill PID` or an
+    out-of-memory killer does): its helpers, which share its lock on the output, end with it,
+    so the next build is not told another one is writing, and makes what a cold build makes."""
+    import shutil
+
+    site = tmp_path / "site"
+    for name in ("content", "locales", "themes"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, site / name)
+    shutil.copy(REPO / "site.yaml", site / "site.yaml")
+    out = tmp_path / "out"
+    rng = random.Random(36)
+    for _ in range(3):
+        process = subprocess.Popen(command(site, out, "--no-cache", "--jobs", "2"), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        seen: set[int] = set()
+        deadline = time.monotonic() + 60
+        while not seen and process.poll() is None and time.monotonic() < deadline:
+            seen = _children(process.pid)
+            time.sleep(0.01)
+        assert seen, "the build forked no helper"
+        time.sleep(rng.uniform(0.0, 0.5))
+        seen |= _children(process.pid)
+        os.kill(process.pid, signal.SIGKILL)  # the build's process alone
+        process.wait()
+        until = time.monotonic() + 5
+        while any(_alive(child) for child in seen) and time.monotonic() < until:
+            time.sleep(0.05)
+        left = [child for child in seen if _alive(child)]
+        for child in left:
+            os.kill(child, signal.SIGKILL)
+        assert left == [], "helpers outlived the build they worked for"
+    again = subprocess.run(command(site, out), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(out) == snapshot_of_cold_build(site, tmp_path / "cold")

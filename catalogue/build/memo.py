@@ -20,7 +20,7 @@ from catalogue.build.cache import Store
 from catalogue.build.codec import Malformed, decode, encode, from_plain
 from catalogue.build.inputs import InputScan
 from catalogue.build.keys import package_key
-from catalogue.build.processes import own_std_streams
+from catalogue.build.processes import own_process
 from catalogue.config import SiteConfig
 from catalogue.content.load import IMAGE_SUFFIXES, load_entry
 from catalogue.content.model import Entry, EntryKind, Event, Producer, Product
@@ -145,7 +145,7 @@ def parse_folders(config: SiteConfig, work: Sequence[tuple[EntryKind, Path, str]
 
     batches = [list(work[i:i + PARSE_BATCH]) for i in range(0, len(work), PARSE_BATCH)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=own_std_streams) as pool:
+                             initializer=own_process, initargs=(os.getpid(),)) as pool:
         for done in pool.map(_parse_batch, [(config, batch) for batch in batches]):
             yield from pickle.loads(done)  # between our own processes, never from a file
 
@@ -219,7 +219,7 @@ class CachedEvaluator(Evaluator):
             return  # each is made when asked for
     
         with ProcessPoolExecutor(max_workers=min(workers, len(missing)), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=own_std_streams) as pool:
+                                 initializer=own_process, initargs=(os.getpid(),)) as pool:
             for item, value in zip(missing, pool.map(_evaluate, missing)):
                 self.made[item.kind] = self.made.get(item.kind, 0) + 1
                 self._fresh[self._key(item)] = _pack(value)

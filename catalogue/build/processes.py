@@ -39,6 +39,32 @@ def own_std_streams() -> None:
         setattr(sys, name, fresh)
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked process, first: end when the process that forked it (`parent`, its pid)
+    ends, however it ends. A build killed with SIGKILL otherwise left its helpers running,
+    some blocked for ever on a pipe nobody reads, holding the output's lock (shared with them
+    through the fork): every later build was told another one was writing. Linux only; where
+    the call is missing, a helper ends once it finds its work or its pipe gone."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it ended before the call above: no signal will come
+        os._exit(1)
+
+
+def own_process(parent: int) -> None:
+    """What every forked process of the build does first (see the two functions it calls)."""
+    die_with_parent(parent)
+    own_std_streams()
+
+
 def in_two(function: Callable[[T], R], items: Sequence[T], least: int = 2000) -> list[R]:
     """[function(item) for item in items], the second half in a forked process: a scan of a
     big site is mostly system calls (a stat per file), and a second core halves them.
@@ -54,6 +80,7 @@ def in_two(function: Callable[[T], R], items: Sequence[T], least: int = 2000) ->
         reading, writing = os.pipe()
     except OSError:
         return [function(item) for item in items]
+    parent = os.getpid()
     try:
         child = os.fork()
     except OSError:
@@ -63,6 +90,7 @@ def in_two(function: Callable[[T], R], items: Sequence[T], least: int = 2000) ->
     if child == 0:  # the child: compute, send, leave without running this process's exit handlers
         status = 1
         try:
+            die_with_parent(parent)
             os.close(reading)
             data = marshal.dumps([function(item) for item in items[half:]])
             view = memoryview(data)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 from catalogue.build.cache import Store
 from catalogue.build.memo import CachedEvaluator
 from catalogue.build.memory import keep_alive_objects
-from catalogue.build.processes import own_std_streams
+from catalogue.build.processes import die_with_parent
 from catalogue.build.writer import OutputError, explain, write_file
 from catalogue.content.load import BodyChanged
 from catalogue.derive import Derived
@@ -182,9 +182,10 @@ class _Batches:
             self.stopped.value = 1
 
 
-def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, results: Any) -> None:
+def _helper(job: RenderJob, batches: list[Sequence[int]], queue: _Batches, results: Any, parent: int) -> None:
     """A forked process: render batches until none is left, report each one."""
     try:
+        die_with_parent(parent)
         store = job.store.reopen()
         helper = _make_helper(job, store)
         while (taken := queue.take()) is not None:
@@ -219,7 +220,7 @@ def _render_with_helpers(job: RenderJob, batches: list[Sequence[int]], helpers: 
     pipes, processes = [], []
     for _ in range(helpers):
         receiving, sending = context.Pipe(duplex=False)
-        process = context.Process(target=_helper, args=(job, batches, queue, sending), daemon=True)
+        process = context.Process(target=_helper, args=(job, batches, queue, sending, os.getpid()), daemon=True)
         process.start()
         sending.close()
         pipes.append(receiving)
