@@ -319,3 +319,32 @@ def test_a_build_killed_alone_takes_its_helpers_with_it(tmp_path: Path) -> None:
     again = subprocess.run(command(site, out), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert snapshot(out) == snapshot_of_cold_build(site, tmp_path / "cold")
+
+
+def test_a_lock_taken_on_a_lock_file_just_removed_is_taken_again(tmp_path: Path, monkeypatch) -> None:
+    """A build ending removes its lock file while it holds it. Another one that opened the file
+    just before and locks it just after holds a lock on a file no longer there: a third build
+    would make a new file, lock it, and write beside it. The lock must be on the file named."""
+    import fcntl
+
+    from catalogue.build.writer import OutputError, OutputLock
+
+    out = tmp_path / "out"
+    real = fcntl.flock
+    raced: list[bool] = []
+
+    def flock_after_another_build(handle: int, operation: int) -> None:
+        if not raced:  # between this build's open and its lock, another one comes and goes
+            raced.append(True)
+            with OutputLock(out):
+                pass
+        real(handle, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_another_build)
+    with OutputLock(out):
+        monkeypatch.setattr(fcntl, "flock", real)
+        assert raced
+        with pytest.raises(OutputError, match="another build is writing"):
+            with OutputLock(out):
+                pass
+    assert not any(tmp_path.iterdir())  # and nothing left beside the output once it is done

@@ -234,8 +234,18 @@ class OutputLock:
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            for _ in range(100):
+                self.handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # the build before may have removed the file between our open and our lock
+                # (it removes it while it holds it): a lock on a file no longer there locks
+                # nothing, and the next build would make a new one. Then open it again.
+                if self._still_there():
+                    break
+                os.close(self.handle)
+                self.handle = None
+            else:
+                raise OutputError(f"cannot lock {self.path}: it keeps being removed")
         except BlockingIOError:
             os.close(self.handle) if self.handle is not None else None
             self.handle = None
@@ -247,6 +257,15 @@ class OutputLock:
                 self.handle = None
             raise OutputError(explain(exc, self.path.parent)) from None
         return self
+
+    def _still_there(self) -> bool:
+        assert self.handle is not None
+        held = os.fstat(self.handle)
+        try:
+            named = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
 
     def __exit__(self, *exc: object) -> None:
         if self.handle is not None:
