@@ -66,11 +66,22 @@ def test_source_date_epoch_fixes_the_build_date(site: Path, tmp_path: Path, monk
     assert "No upcoming events have been announced yet." in html
 
 
-@pytest.mark.parametrize("target", [".", "content", "content/products"])
+@pytest.mark.parametrize("target", [".", "content", "content/products", ".cache", ".cache/catalogue", ".git"])
 def test_refuses_to_replace_the_site_itself(site: Path, target: str) -> None:
+    """The site, its sources, and what it keeps beside them: the build cache (an output there
+    was swapped out with the cache open in it) and its Git history."""
     result = build(site, site / target, NOW)
     assert not result.ok
     assert (site / "content/products/che-ta-leng/product.yaml").is_file()
+    if target.startswith("."):
+        assert not (site / target).exists() or not any((site / target).rglob(".catalogue-output")), target
+
+
+def test_refuses_an_output_holding_or_inside_a_cache_given_elsewhere(site: Path, tmp_path: Path) -> None:
+    for out, cache in ((tmp_path / "shared", tmp_path / "shared/cache"), (tmp_path / "cache/out", tmp_path / "cache")):
+        result = build(site, out, NOW, cache_dir=cache)
+        assert not result.ok
+        assert any("build cache" in p.format() for p in result.problems.errors), result.problems.errors
 
 
 def test_refuses_a_non_empty_folder_that_is_not_a_build(site: Path, tmp_path: Path) -> None:

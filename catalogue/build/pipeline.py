@@ -166,6 +166,18 @@ def _media_loader(store: Store, key: str, ident: str) -> Callable[[], EntryMedia
     return load
 
 
+def cache_refusal(out_dir: Path, cache_dir: Path | None) -> str | None:
+    """Why the output may not go where the build cache is kept (given elsewhere than the
+    site's .cache/, which check_output_folder refuses): publishing swaps the output folder
+    out, and the cache with it."""
+    if cache_dir is None:
+        return None
+    out, cache = Path(os.path.realpath(out_dir)), Path(os.path.realpath(cache_dir))
+    if out == cache or out.is_relative_to(cache) or cache.is_relative_to(out):
+        return f"output folder {out_dir} holds the build cache ({cache_dir}) or is inside it; choose another folder"
+    return None
+
+
 def open_store(root: Path, use_cache: bool, cache_dir: Path | None, recall: Recall | None = None) -> Store:
     """The build cache, or with --no-cache a store that holds nothing."""
     return Store(cache_dir or default_cache(root), memory=recall.rows if recall else None) if use_cache else Store(None)
@@ -230,7 +242,7 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems, out_dir=out_dir)
-    refusal = check_output_folder(out_dir, root, ours=replace_any)
+    refusal = check_output_folder(out_dir, root, ours=replace_any) or cache_refusal(out_dir, cache_dir)
     if refusal:
         problems.error(str(out_dir), None, None, refusal)
         return result

@@ -31,7 +31,8 @@ from catalogue.build.codec import from_plain
 
 MARKER = ".catalogue-output"
 FORMAT = 1
-PROTECTED = ("content", "themes", "locales", "templates", "static")
+# the site's sources, its build cache and its history: no output goes in them
+PROTECTED = ("content", "themes", "locales", "templates", "static", ".cache", ".git")
 
 
 class OutputError(Exception):
