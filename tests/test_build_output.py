@@ -66,6 +66,29 @@ def test_source_date_epoch_fixes_the_build_date(site: Path, tmp_path: Path, monk
     assert "No upcoming events have been announced yet." in html
 
 
+@pytest.mark.parametrize("value", ["99999999999999", "yesterday", "-5", "1.5e9"])
+def test_a_malformed_source_date_epoch_is_a_usage_error(site: Path, value: str) -> None:
+    """As its specification asks: a tool stops rather than build with another date."""
+    import os
+
+    for command in (["build"], ["check"], ["bundle", "--no-pdf"]):
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), *command, "--site", str(site)],
+                              capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": value})
+        assert done.returncode == 2, (command, done.stderr)
+        assert f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970-01-01" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (site / "public").exists() and not (site / "dist").exists()
+
+
+def test_a_file_in_the_way_of_a_bundle_or_a_pdf_is_one_message(site: Path, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("a file", encoding="utf-8")
+    for command, target in ((["bundle", "--no-pdf"], "f/x.zip"), (["pdf", "--lang", "en"], "f/sub")):
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), *command, "--site", str(site),
+                               "--out", str(tmp_path / target)], capture_output=True, text=True)
+        assert done.returncode == 1 and f"{tmp_path / 'f'} is a file, not a folder" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("target", [".", "content", "content/products", ".cache", ".cache/catalogue", ".git"])
 def test_refuses_to_replace_the_site_itself(site: Path, target: str) -> None:
     """The site, its sources, and what it keeps beside them: the build cache (an output there

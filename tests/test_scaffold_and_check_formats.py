@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,19 @@ def test_new_refuses_to_overwrite_and_bad_names(site: Path) -> None:
     assert cli(site, "new", "gadget", "x").returncode == 2
     done = cli(site, "new", "product", "X", "--slug", "Bad Name")
     assert done.returncode == 1 and "--slug 'Bad Name' is not a slug" in done.stderr
+    long_name = " ".join(["Chè Shan tuyết cổ thụ"] * 20)  # 440 characters: no folder may be named so long
+    done = cli(site, "new", "product", long_name)
+    assert done.returncode == 0, done.stderr
+    [made] = [p for p in (site / "content/products").iterdir() if p.name.startswith("che-shan-tuyet-co-thu-che")]
+    assert len(made.name) <= 80 and not made.name.endswith("-") and long_name in (made / "vi.md").read_text("utf-8")
+    done = cli(site, "new", "product", "X", "--slug", "a" * 300)
+    assert done.returncode == 1 and "--slug is 300 characters; a folder name of at most 80" in done.stderr
+    shutil.rmtree(site / "content/events")
+    (site / "content/events").write_text("not a folder", encoding="utf-8")
+    done = cli(site, "new", "event", "Hội chợ")
+    assert done.returncode == 1 and "cannot write content/events/hoi-cho" in done.stderr, done.stderr
+    for run in (done,):
+        assert "Traceback" not in run.stderr
 
 
 def broken(site: Path) -> Path:

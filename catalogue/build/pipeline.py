@@ -51,7 +51,10 @@ def resolve_now(now: datetime | None = None) -> datetime:
         return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # past year 9999: the command line refuses it
+            pass
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 

@@ -132,6 +132,9 @@ def check_target_file(target: Path, root: Path, ours: Callable[[Path], bool] | N
         return f"{target} is one of the site's own files or folders; write it elsewhere, e.g. dist/"
     if real.is_dir():
         return f"{target} is a folder; give a file name, e.g. dist/catalogue.zip"
+    for parent in Path(os.path.abspath(target)).parents:
+        if parent.exists() and not parent.is_dir():
+            return f"{target} cannot be made: {parent} is a file, not a folder"
     if ours is not None and os.path.lexists(target) and not ours(target):
         return (f"{target} exists and was not made by this program; move it away, or give another name "
                 "(only a file this program wrote is replaced)")

@@ -48,6 +48,18 @@ def _jobs(value: str) -> int:
     return number
 
 
+def _epoch_usable(value: str) -> bool:
+    """Whether SOURCE_DATE_EPOCH can be the build's date (its specification asks a tool to
+    stop on a malformed one, rather than build with another date)."""
+    if not value.strip().isdigit():
+        return False
+    try:
+        datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return False
+    return True
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="catalogue", description="Static multilingual product catalogue.")
     parser.add_argument("--version", action="version", version=f"catalogue {__version__}")
@@ -134,6 +146,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args_list.append("--all")
     parser = make_parser()
     args = parser.parse_args(args_list)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not _epoch_usable(epoch):  # empty: unset, as for the other tools that read it
+        parser.error(f"SOURCE_DATE_EPOCH={epoch[:40]!r} is not a number of seconds since 1970-01-01 up to "
+                     "year 9999; set it to one (e.g. `git log -1 --format=%ct`) or unset it")
     if args.command == "check":
         return run_check(args.site, args.now, sys.stdout, args.format)
     if args.command == "new":

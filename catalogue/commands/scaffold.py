@@ -125,20 +125,37 @@ def scaffold(config: SiteConfig, kind: EntryKind, name: str, lang: str | None, s
     if slug is not None and not SLUG_RE.fullmatch(slug):
         raise ScaffoldError(f"--slug {slug!r} is not a slug: use lowercase letters a-z, digits and single hyphens, "
                             f"e.g. {slugify(slug) or 'my-product'!r}")
-    slug = slug or slugify(name)
+    slug = slug or shortened(slugify(name))
     if not slug:
         raise ScaffoldError(f"cannot make a folder name from {name!r}: give one with --slug, e.g. --slug my-product")
+    if len(slug) > MAX_SLUG:
+        raise ScaffoldError(f"--slug is {len(slug)} characters; a folder name of at most {MAX_SLUG} makes a "
+                            f"readable address, e.g. {shortened(slug)!r}")
     folder = config.root / "content" / KIND_FOLDERS[kind] / slug
-    if folder.exists():
-        raise ScaffoldError(f"{folder.relative_to(config.root)} already exists: edit it, or choose another name")
-    folder.mkdir(parents=True)
-    record = folder / f"{kind}.yaml"
-    record.write_text(record_text(config, kind, today), encoding="utf-8")
-    text = folder / f"{lang}.md"
-    text.write_text(text_file(name), encoding="utf-8")
-    files = [record, text]
-    if lang != config.source_lang:
-        source = folder / f"{config.source_lang}.md"
-        source.write_text(text_file(name), encoding="utf-8")
-        files.append(source)
+    try:
+        if folder.exists():
+            raise ScaffoldError(f"{folder.relative_to(config.root)} already exists: edit it, or choose another name")
+        folder.mkdir(parents=True)
+        record = folder / f"{kind}.yaml"
+        record.write_text(record_text(config, kind, today), encoding="utf-8")
+        text = folder / f"{lang}.md"
+        text.write_text(text_file(name), encoding="utf-8")
+        files = [record, text]
+        if lang != config.source_lang:
+            source = folder / f"{config.source_lang}.md"
+            source.write_text(text_file(name), encoding="utf-8")
+            files.append(source)
+    except OSError as exc:
+        raise ScaffoldError(f"cannot write {folder.relative_to(config.root)}: {exc.strerror or exc}") from None
     return Scaffolded(folder, tuple(files))
+
+
+MAX_SLUG = 80  # characters of a folder name `new` makes: an address a buyer can read
+
+
+def shortened(slug: str) -> str:
+    """A slug made from a long name, cut at the last word that fits in MAX_SLUG."""
+    if len(slug) <= MAX_SLUG:
+        return slug
+    cut = slug[:MAX_SLUG + 1]
+    return cut[:cut.rfind("-")] if "-" in cut else slug[:MAX_SLUG]
