@@ -161,6 +161,28 @@ def test_serve_out_replaces_only_a_folder_of_its_own(site: Path, tmp_path: Path)
         sorted(p.relative_to(tmp_path / "cold").as_posix() for p in (tmp_path / "cold").rglob("*"))
 
 
+def test_a_preview_stopped_by_sigterm_removes_its_temporary_folder(site: Path, tmp_path: Path) -> None:
+    """As Ctrl+C does: a service manager or a terminal closing stops it with SIGTERM."""
+    import os
+    import signal
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--port", str(port),
+                                "--now", "2026-11-29"], cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, env={**os.environ, "TMPDIR": str(temporary)})
+    try:
+        wait_for(lambda: status(f"http://127.0.0.1:{port}/")["last_good"] is True)
+        assert [p.name[:len("catalogue-preview-")] for p in temporary.iterdir()] == ["catalogue-preview-"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err
+    assert list(temporary.iterdir()) == []
+
+
 def test_translation_report_page_is_served_but_not_published(server: str, site: Path) -> None:
     code, body = get(server + "_preview/translations.html")
     assert code == 200

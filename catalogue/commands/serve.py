@@ -12,6 +12,7 @@ import json
 import logging
 import mimetypes
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -446,19 +447,27 @@ def serve(site: Path, port: int, out: Path | None, now: datetime | None, verbose
     preview.source_lang = _source_language(site)
     preview.had_good_build = (read_marker(out) or {}).get("complete") is True  # a finished build
     preview.rebuild()
-    threading.Thread(target=preview.prepare_spare, name="spare", daemon=True).start()
+    spare = threading.Thread(target=preview.prepare_spare, name="spare", daemon=True)
+    spare.start()
     watcher = ChangeWatcher([site / name for name in WATCHED if (site / name).exists()], preview.rebuild)
     server = Server(app=preview, watcher=watcher)
     print(f"Preview on http://127.0.0.1:{port}/  (translation report: "
           f"http://127.0.0.1:{port}/_preview/translations.html; Ctrl+C to stop)", flush=True)
+    def stop(signum: int, frame: object) -> None:  # as Ctrl+C: the temporary folder goes too
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
     try:
         server.serve(host="127.0.0.1", port=port, open_url_delay=None, restart_delay=0, live_css=False,
                      debug=False)
     except KeyboardInterrupt:
         pass
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         watcher.stop()
         if temporary is not None:
+            spare.join(timeout=120)  # a spare still being made would go on filling the folder removed
             shutil.rmtree(temporary, ignore_errors=True)
     print("stopped", file=sys.stderr)
     return 0
