@@ -80,6 +80,24 @@ def test_a_malformed_source_date_epoch_is_a_usage_error(site: Path, value: str) 
     assert not (site / "public").exists() and not (site / "dist").exists()
 
 
+def test_a_mistyped_site_folder_is_said_and_not_made(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-site"
+    for command in (["build"], ["bundle", "--no-pdf"], ["pdf", "--lang", "en"]):
+        done = subprocess.run([sys.executable, str(REPO / "build.py"), *command, "--site", str(missing)],
+                              capture_output=True, text=True)
+        assert done.returncode == 1 and "site.yaml" in done.stderr, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # not even its .cache/
+
+
+def test_a_language_asked_for_twice_is_bundled_once(site: Path, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(REPO / "build.py"), "bundle", "--no-pdf", "--lang", "en,en,vi",
+                           "--site", str(site), "--out", str(tmp_path / "b.zip")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    names = zipfile.ZipFile(tmp_path / "b.zip").namelist()
+    assert {name.split("/")[0] for name in names if name.endswith("index.html") and "/" in name} >= {"en", "vi"}
+
+
 def test_a_file_in_the_way_of_a_bundle_or_a_pdf_is_one_message(site: Path, tmp_path: Path) -> None:
     (tmp_path / "f").write_text("a file", encoding="utf-8")
     for command, target in ((["bundle", "--no-pdf"], "f/x.zip"), (["pdf", "--lang", "en"], "f/sub")):

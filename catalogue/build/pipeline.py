@@ -41,7 +41,7 @@ from catalogue.site.render import environments
 from catalogue.site.media import EntryMedia, ImageChanged
 from catalogue.site.themes import resolve_theme
 
-__all__ = ["BuildResult", "LoadedSite", "build", "load_site", "plan_build", "prepare_spare", "write_plan",
+__all__ = ["BuildResult", "LoadedSite", "build", "load_site", "open_store", "plan_build", "prepare_spare", "write_plan",
            "resolve_now"]
 
 
@@ -182,8 +182,11 @@ def cache_refusal(out_dir: Path, cache_dir: Path | None) -> str | None:
 
 
 def open_store(root: Path, use_cache: bool, cache_dir: Path | None, recall: Recall | None = None) -> Store:
-    """The build cache, or with --no-cache a store that holds nothing."""
-    return Store(cache_dir or default_cache(root), memory=recall.rows if recall else None) if use_cache else Store(None)
+    """The build cache, or with --no-cache a store that holds nothing. Where there is no site
+    (a mistyped --site), none: its folder is not made, the message says what is missing."""
+    if not use_cache or (cache_dir is None and not (root / "site.yaml").is_file()):
+        return Store(None)
+    return Store(cache_dir or default_cache(root), memory=recall.rows if recall else None)
 
 
 def plan_state(loaded: LoadedSite, scan: InputScan, problems: Problems) -> PlanState:
@@ -245,6 +248,9 @@ def build(root: Path, out_dir: Path, now: datetime | None = None, progress: Prog
     started = time.perf_counter()
     problems = Problems()
     result = BuildResult(problems, out_dir=out_dir)
+    if not (root / "site.yaml").exists():  # a mistyped --site: said, and no folder made there
+        load_config(root, problems)
+        return result
     refusal = check_output_folder(out_dir, root, ours=replace_any) or cache_refusal(out_dir, cache_dir)
     if refusal:
         problems.error(str(out_dir), None, None, refusal)

@@ -20,7 +20,7 @@ from typing import Callable
 from babel.dates import format_date
 
 from catalogue.build.cache import Store
-from catalogue.build.pipeline import default_cache, load_site, plan_build, write_plan
+from catalogue.build.pipeline import load_site, open_store, plan_build, write_plan
 from catalogue.build.stages import BuildResult
 from catalogue.build.writer import MARKER, PROTECTED, Publication
 from catalogue.content.link import restrict_to_market
@@ -59,7 +59,7 @@ def make_bundle(root: Path, out_zip: Path, languages: list[str] | None, market: 
     if refusal:
         problems.error("(bundle)", None, "--out", refusal)
         return result
-    store = Store(default_cache(root))
+    store = open_store(root, True, None)
     try:
         return _make_bundle(root, out_zip, languages, market, now, pdf, store, result)
     finally:

@@ -378,7 +378,8 @@ next:
 
 
 def _languages(value: str | None) -> list[str] | None:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+    """--lang en,ar: each language once, in the order given (`ja,ja` is Japanese)."""
+    return list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip())) if value else None
 
 
 def run_bundle(args: argparse.Namespace) -> int:
@@ -398,8 +399,7 @@ def run_bundle(args: argparse.Namespace) -> int:
 def run_pdf(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from catalogue.build.cache import Store
-    from catalogue.build.pipeline import default_cache
+    from catalogue.build.pipeline import open_store
     from catalogue.commands.bundle import check_target_file
     from catalogue.commands.pdf import is_pdf, pdf_available, write_pdf
     from catalogue.content.link import restrict_to_market
@@ -416,7 +416,7 @@ def run_pdf(args: argparse.Namespace) -> int:
         print(f"pdf: {refusal}", file=sys.stderr)
         return 1
     problems = Problems()
-    store = Store(default_cache(args.site))
+    store = open_store(args.site, True, None)
     try:
         loaded = load_site(args.site, problems, args.now, store)
         print_problems(problems, sys.stderr)
