@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import re
 import subprocess
 import sys
@@ -264,14 +266,17 @@ def test_bundle_and_pdf_replace_only_files_they_made(site: Path, tmp_path: Path)
         archive.writestr("notes.txt", "precious")
     linked = tmp_path / "elsewhere/link.zip"
     linked.symlink_to(site / "README.md")
+    pipe = tmp_path / "elsewhere/pipe.zip"
+    os.mkfifo(pipe)  # as /dev/null would be: replaced by a zip, the system's own was lost
     before = {path: path.read_bytes() for path in (site / "README.md", notes)}
-    for target in (site / "README.md", notes, linked):
+    for target in (site / "README.md", notes, linked, pipe):
         done = run("bundle", "--no-pdf", "--lang", "en", "--out", str(target))
         assert done.returncode == 1, done.stdout + done.stderr
         assert f"{target} exists and was not made by this program; move it away, or give another name" \
                in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     assert {path: path.read_bytes() for path in before} == before and linked.is_symlink()
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
     ours = tmp_path / "out/catalogue.zip"
     assert run("bundle", "--no-pdf", "--lang", "en", "--out", str(ours)).returncode == 0
     first = ours.read_bytes()
