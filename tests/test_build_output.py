@@ -90,6 +90,18 @@ def test_a_mistyped_site_folder_is_said_and_not_made(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # not even its .cache/
 
 
+def test_an_unknown_language_or_market_is_the_same_message_for_bundle_and_pdf(site: Path, tmp_path: Path) -> None:
+    """Both name what the site has, and both exit 1: the site's languages are its content."""
+    for command in (["bundle", "--no-pdf"], ["pdf"]):
+        for option, value, said in (("--lang", "en,fr", "--lang: fr not among the site's languages ['vi', 'en', "),
+                                    ("--market", "mars", "--market: unknown market 'mars'; known: ")):
+            done = subprocess.run([sys.executable, str(REPO / "build.py"), *command, option, value,
+                                   "--site", str(site), "--out", str(tmp_path / ("b.zip" if "bundle" in command
+                                                                                   else "pdfs"))],
+                                  capture_output=True, text=True)
+            assert done.returncode == 1 and said in done.stderr, (command, done.stderr)
+
+
 def test_a_language_asked_for_twice_is_bundled_once(site: Path, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(REPO / "build.py"), "bundle", "--no-pdf", "--lang", "en,en,vi",
                            "--site", str(site), "--out", str(tmp_path / "b.zip")], capture_output=True, text=True)

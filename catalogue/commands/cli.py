@@ -424,9 +424,15 @@ def run_pdf(args: argparse.Namespace) -> int:
             return 1
         languages = _languages(args.lang) or list(loaded.config.languages)
         bad = [lang for lang in languages if lang not in loaded.config.languages]
-        if bad or (args.market and args.market not in loaded.config.codes.get("markets")):
-            print(f"pdf: unknown language or market: {', '.join(bad) or args.market}", file=sys.stderr)
-            return 2
+        markets = loaded.config.codes.get("markets")
+        if bad:  # as bundle says it: what the site has is content, so exit 1
+            print(f"pdf: --lang: {', '.join(bad)} not among the site's languages {list(loaded.config.languages)}",
+                  file=sys.stderr)
+        if args.market and args.market not in markets:
+            print(f"pdf: --market: unknown market {args.market!r}; known: {', '.join(markets.codes())}",
+                  file=sys.stderr)
+        if bad or (args.market and args.market not in markets):
+            return 1
         if args.market:
             site = restrict_to_market(loaded.site, args.market)
             loaded = replace(loaded, site=site, index=index_site(site, loaded.now))
