@@ -60,6 +60,14 @@ def read_marker(folder: Path) -> dict[str, object] | None:
     return None
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """A folder above `path` that is a file, so that nothing can be made at `path`."""
+    for parent in Path(os.path.abspath(path)).parents:
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
 def check_output_folder(out_dir: Path, site_root: Path, ours: bool = False) -> str | None:
     """Why `out_dir` must not be replaced, or None when it is safe to build into.
 
@@ -74,9 +82,9 @@ def check_output_folder(out_dir: Path, site_root: Path, ours: bool = False) -> s
             return f"output folder {out_dir} is inside the site's {protected}/ folder; choose a folder such as public/"
     if real == root / "site.yaml":
         return f"output folder {out_dir} is the site's site.yaml"
-    for parent in out.parents:
-        if parent.exists() and not parent.is_dir():
-            return f"output folder {out_dir} cannot be made: {parent} is a file, not a folder"
+    blocker = file_in_the_way(out)
+    if blocker is not None:
+        return f"output folder {out_dir} cannot be made: {blocker} is a file, not a folder"
     if out.exists() and not out.is_dir():
         return f"output path {out_dir} is a file, not a folder; choose a folder such as public/"
     if out.is_symlink():

@@ -22,7 +22,7 @@ from babel.dates import format_date
 from catalogue.build.cache import Store
 from catalogue.build.pipeline import load_site, open_store, plan_build, write_plan
 from catalogue.build.stages import BuildResult
-from catalogue.build.writer import MARKER, PROTECTED, Publication
+from catalogue.build.writer import MARKER, PROTECTED, Publication, file_in_the_way
 from catalogue.content.link import restrict_to_market
 from catalogue.problems import Problems
 from catalogue.site.edition import BundleCover, Edition
@@ -132,9 +132,9 @@ def check_target_file(target: Path, root: Path, ours: Callable[[Path], bool] | N
         return f"{target} is one of the site's own files or folders; write it elsewhere, e.g. dist/"
     if real.is_dir():
         return f"{target} is a folder; give a file name, e.g. dist/catalogue.zip"
-    for parent in Path(os.path.abspath(target)).parents:
-        if parent.exists() and not parent.is_dir():
-            return f"{target} cannot be made: {parent} is a file, not a folder"
+    blocker = file_in_the_way(target)
+    if blocker is not None:
+        return f"{target} cannot be made: {blocker} is a file, not a folder"
     if ours is not None and os.path.lexists(target) and not ours(target):
         return (f"{target} exists and was not made by this program; move it away, or give another name "
                 "(only a file this program wrote is replaced)")
