@@ -110,6 +110,16 @@ def test_a_language_asked_for_twice_is_bundled_once(site: Path, tmp_path: Path) 
     assert {name.split("/")[0] for name in names if name.endswith("index.html") and "/" in name} >= {"en", "vi"}
 
 
+def test_a_source_date_epoch_past_year_9999_is_no_traceback_for_a_program_either(site: Path, tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    """Called as a library, with no command line to refuse it: the clock, not an exception."""
+    from catalogue.build.pipeline import resolve_now
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999")
+    assert resolve_now().year >= 2026
+    assert build(site, tmp_path / "out", None).ok
+
+
 def test_a_file_in_the_way_of_a_bundle_or_a_pdf_is_one_message(site: Path, tmp_path: Path) -> None:
     (tmp_path / "f").write_text("a file", encoding="utf-8")
     for command, target in ((["bundle", "--no-pdf"], "f/x.zip"), (["pdf", "--lang", "en"], "f/sub")):
